@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+# Build, boot and test harness.  `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+
+# Options this Makefile understands on its command line.
+OPTIONS := ONLY
+ONLY ?=
+
+# Refuse options we do not know rather than silently ignoring them.
+cmdline_vars := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
+unknown_vars := $(filter-out $(OPTIONS),$(cmdline_vars))
+ifneq ($(unknown_vars),)
+$(error unknown option(s): $(unknown_vars); known options: $(OPTIONS) (see `make help`))
+endif
+
+TARGETS := help deps source kernel-test kernel-bench fio initramfs test bench series clean distclean
+
+.PHONY: $(TARGETS)
+
+help:
+	@echo 'Targets:'
+	@echo '  test          build the test kernel and run every KUnit suite and guest test'
+	@echo '                (ONLY=NAME runs one boot of tests/plan, or ONLY=harness)'
+	@echo '  bench         build the bench kernel and run the fio benchmarks (bench/)'
+	@echo '  series        export the change as a numbered patch series (build/series/)'
+	@echo '  deps          install what the harness needs (apt-get)'
+	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
+	@echo '  kernel-test   build the test kernel (build/obj-test)'
+	@echo '  kernel-bench  build the bench kernel (build/obj-bench)'
+	@echo '  fio           build the static fio for the guest'
+	@echo '  initramfs     assemble the guest initramfs'
+	@echo '  clean         remove kernel objects, guest images and logs (keeps the sources)'
+	@echo '  distclean     remove build/ entirely'
+	@echo 'To run a script in a guest: scripts/vm-run --help'
+
+deps:
+	@scripts/deps
+
+source: deps
+	@scripts/prepare-source
+
+kernel-test: source
+	@scripts/build-kernel test
+
+kernel-bench: source
+	@scripts/build-kernel bench
+
+fio: deps
+	@scripts/build-fio
+
+initramfs: fio
+	@scripts/build-initramfs
+
+test: kernel-test initramfs
+	@scripts/run-tests $(if $(ONLY),--only $(ONLY))
+
+bench: kernel-bench initramfs
+	@bench/run
+
+series: source
+	@scripts/export-series
+
+clean:
+	rm -rf build/obj-test build/obj-bench build/guest build/logs build/series
+
+distclean:
+	rm -rf build
+
+# Anything else is a mistake: say so and list what exists.
+.DEFAULT:
+	@echo "error: unknown target '$@'; targets: $(TARGETS)" >&2
+	@exit 2

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings and helpers for the build/boot/test harness.
+# Sourced by the other scripts; not meant to be run.
+
+# The one place the kernel source is pinned.  To move the pin, change
+# KERNEL_PKG_VERSION to one of the versions `apt-cache policy
+# linux-source-6.12` lists, then run `make source`.
+KERNEL_PKG=linux-source-6.12
+KERNEL_PKG_VERSION=6.12.117-1~deb12u1
+KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
+KERNEL_TOPDIR=linux-source-6.12
+
+# Debian's fio, built static for the guest.
+FIO_SRC_PKG=fio
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+PRISTINE=$BUILD/pristine/$KERNEL_PKG_VERSION
+KSRC=$BUILD/linux
+GUEST=$BUILD/guest
+
+# Top-level directories of the repository that are laid over the kernel
+# tree.  scripts/ and tests/ are the harness's own, not kernel overlay.
+OVERLAY_DIRS="arch block Documentation drivers fs include init kernel lib mm security tools virt"
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "==> $*" >&2
+}
+
+# nproc, but never 0.
+njobs() {
+	local n
+	n=$(nproc 2>/dev/null || echo 1)
+	echo "${n:-1}"
+}
+
+# Lists the repository's overlay files, relative to the repository root,
+# sorted, one per line.
+overlay_files() {
+	local d
+	(cd "$TOP" && for d in $OVERLAY_DIRS; do
+		[ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '.*.swp'
+	done) | LC_ALL=C sort
+}
+
+# Lists the patches named in $PATCHES_DIR/series (default patches/series),
+# in order, skipping comments.
+series_patches() {
+	local dir=${PATCHES_DIR:-$TOP/patches}
+
+	[ -f "$dir/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$dir/series"
+}
+
+# Lists the files a unified diff touches (its "+++ b/..." targets, and the
+# "--- a/..." sources of deletions).
+patch_targets() {
+	awk '
+	/^--- / { src = $2; next }
+	/^\+\+\+ / {
+		dst = $2
+		if (dst == "/dev/null")
+			dst = src
+		sub(/^[^\/]*\//, "", dst)
+		print dst
+	}' "$1" | LC_ALL=C sort -u
+}
