@@ -35,7 +35,7 @@ static unsigned char pattern(size_t i, int round)
 	return (unsigned char)(i * 31 + round * 7 + (i >> 12));
 }
 
-static int child(unsigned char *buf, int round, int rfd, int wfd, const char *self)
+static int child(unsigned char *buf, int round, int rfd, int wfd)
 {
 	char msg[64], rev[64];
 	char code[16];
@@ -60,7 +60,7 @@ static int child(unsigned char *buf, int round, int rfd, int wfd, const char *se
 	/* An ignored signal stays ignored across exec. */
 	signal(SIGUSR1, SIG_IGN);
 	snprintf(code, sizeof(code), "%d", (round * 13) % 200);
-	execl(self, self, "exit", code, (char *)NULL);
+	execl("/proc/self/exe", "procstress", "exit", code, (char *)NULL);
 	return 13;
 }
 
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (pid == 0)
-			_exit(child(buf, round, to_child[0], to_parent[1], argv[0]));
+			_exit(child(buf, round, to_child[0], to_parent[1]));
 
 		len = snprintf(msg, sizeof(msg), "round %d of %d", round, rounds);
 		if (write(to_child[1], msg, len) != len ||
