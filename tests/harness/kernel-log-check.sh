@@ -35,3 +35,21 @@ BUG: sleeping function called from invalid context at mm/slab.c:1
 list_add corruption. prev->next should be next (ffff), but was ffff.
 REPORTS
 echo "all $i kinds of report caught"
+
+# A WARN between expect-WARN markers is tolerated; one outside, or another
+# kind of report inside, is not.
+expected='[    3.000000] ephmap_test: expect WARN begin
+[    3.000001] ------------[ cut here ]------------
+[    3.000002] WARNING: CPU: 0 PID: 9 at mm/ephmap/ephmap.c:1 ephmap_unmap+0x1/0x2
+[    3.000003] Call Trace:
+[    3.000004] ---[ end trace 0000000000000000 ]---
+[    3.000005] ephmap_test: expect WARN end'
+printf '%s\n%s\n' "$clean" "$expected" >"$t/expected"
+expect_rc 0 "$TOP/scripts/check-kernel-log" "$t/expected"
+printf '%s\n%s\n[    4.0] WARNING: CPU: 1 PID: 2 at mm/x.c:3 f+0x1/0x2\n' "$clean" "$expected" >"$t/after"
+expect_rc 1 "$TOP/scripts/check-kernel-log" "$t/after"
+expect_out 'mm/x.c:3'
+printf '%s\n[ 3.0] x: expect WARN begin\n[ 3.1] BUG: unable to handle page fault\n[ 3.2] x: expect WARN end\n' "$clean" >"$t/bug"
+expect_rc 1 "$TOP/scripts/check-kernel-log" "$t/bug"
+expect_out 'BUG: unable to handle'
+echo "expected WARNs tolerated, nothing else"

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 		}
 		for (size_t i = 0; i < BUF_SIZE; i++) {
 			if (buf[i] != pattern(i, round)) {
-				fprintf(stderr, "procstress: child's write leaked into parent at %zu\n", i);
+				fprintf(stderr, "procstress: child's write leaked into parent at %zu\n",
+					i);
 				return 1;
 			}
 		}
