@@ -1,23 +1,33 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the bench guest: the fio suite, one result line per job,
 #   @@bench JOB READ_IOPS WRITE_IOPS READ_KIB WRITE_KIB@@
-# Each file is laid out first; every job then runs for a fixed guest time,
-# buffered and page-cache hot (psync, iodepth 1, one job), as in the recipe
-# of the published ASI figures.
+# Each file is laid out and synced first; every job then runs for a fixed
+# guest time, buffered and page-cache hot (psync, iodepth 1, one job), as in
+# the recipe of the published ASI figures.  Nothing may reach the disk
+# while a job runs (its timing would follow the host, not the guest): the
+# page cache is not invalidated between jobs and dirty data is not written
+# back during them.
 set -e
 size=${BENCH_SIZE:-256m}
 runtime=${BENCH_RUNTIME:-2}
 
+mount -o remount,noatime,commit=600 /mnt/ext4
+echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+echo 90 >/proc/sys/vm/dirty_background_ratio
+echo 95 >/proc/sys/vm/dirty_ratio
+
 layout() { # dir file
 	fio --name=layout --directory="$1" --filename="$2" --size="$size" \
-		--rw=write --bs=1m --ioengine=psync --output=/dev/null
+		--rw=write --bs=1m --ioengine=psync --end_fsync=1 --eta=never \
+		--output=/dev/null
+	sync
 }
 
 run() { # job dir file rw bs
 	fio --name="$1" --directory="$2" --filename="$3" --size="$size" \
 		--rw="$4" --bs="$5" --ioengine=psync --iodepth=1 --numjobs=1 \
-		--randrepeat=1 --time_based --runtime="$runtime" \
-		--output-format=terse --terse-version=3 >/tmp/fio.out
+		--randrepeat=1 --time_based --runtime="$runtime" --invalidate=0 \
+		--eta=never --output-format=terse --terse-version=3 >/tmp/fio.out
 	# terse v3: 5 error, 6 read KiB, 8 read IOPS, 47 write KiB, 49 write IOPS
 	awk -F';' -v j="$1" '{
 		if ($5 != 0) { print "fio error " $5 " in " j; exit 1 }

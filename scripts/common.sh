@@ -4,9 +4,11 @@
 
 # The one place the kernel source is pinned.  To move the pin, change
 # KERNEL_PKG_VERSION to one of the versions `apt-cache policy
-# linux-source-6.12` lists, then run `make source`.
+# linux-source-6.12` lists, then run `make source`.  (The environment
+# variable HARNESS_KERNEL_PKG_VERSION overrides it for one run; the harness
+# self-test of a pin that left the archive uses it.)
 KERNEL_PKG=linux-source-6.12
-KERNEL_PKG_VERSION=6.12.117-1~deb12u1
+KERNEL_PKG_VERSION=${HARNESS_KERNEL_PKG_VERSION:-6.12.117-1~deb12u1}
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 KERNEL_TOPDIR=linux-source-6.12
 

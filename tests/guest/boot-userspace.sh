@@ -3,7 +3,9 @@
 # basic userspace works.
 set -e
 release=$(uname -r)
-echo "kernel $release, $(nproc) CPUs online"
+paging=4-level
+grep -qw la57 /proc/cpuinfo && paging=5-level
+echo "kernel $release, $(nproc) CPUs online, $paging paging"
 case $release in 6.12.*) ;; *) echo "FAIL: not a 6.12 kernel"; exit 1 ;; esac
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 [ "$cpus" -ge 2 ] || { echo "FAIL: $cpus CPUs, want >= 2"; exit 1; }
