@@ -18,7 +18,8 @@ FIO_SRC_PKG=fio
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 PRISTINE=$BUILD/pristine/$KERNEL_PKG_VERSION
-KSRC=$BUILD/linux
+# The work tree; the harness self-tests point it at a private copy.
+KSRC=${HARNESS_KSRC:-$BUILD/linux}
 GUEST=$BUILD/guest
 
 # Top-level directories of the repository that are laid over the kernel

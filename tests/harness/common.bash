@@ -24,3 +24,20 @@ expect_rc() {
 expect_out() {
 	printf '%s\n' "$out" | grep -qE -- "$1" || fail "output does not match /$1/"
 }
+
+# Points the harness at a private work tree: a hard-linked copy of
+# build/linux (prepare-source never writes through a link), so that a
+# self-test can apply other series without touching the real tree or the
+# timestamps the next kernel build goes by.  Removed by private_cleanup.
+private_worktree() {
+	[ -f "$KSRC/.harness-stamp" ] || fail "build/linux is not prepared (run make source first)"
+	private_dir=$(mktemp -d "$BUILD/selftest.XXXXXX")
+	cp -al "$KSRC" "$private_dir/linux"
+	export HARNESS_KSRC=$private_dir/linux
+	KSRC=$HARNESS_KSRC
+}
+
+private_cleanup() {
+	[ -n "${private_dir:-}" ] && rm -rf "$private_dir"
+	return 0
+}

@@ -1,13 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
-# prepare-source: a patch that does not apply is named with the file it
-# failed on and leaves build/linux untouched; a changed series is re-applied
+# prepare-source (run on a private copy of the work tree): a patch that
+# does not apply is named with the file it failed on and leaves the tree
+# untouched; a changed series is re-applied
 # and the old changes undone; nothing changed means nothing is rewritten.
 set -euo pipefail
 . "$(dirname "$0")/common.bash"
-[ -f "$KSRC/.harness-stamp" ] || fail "build/linux is not prepared (run make source first)"
+real_state() {
+	stat -c '%i %Y %n' "$BUILD/linux/README" "$BUILD/linux/mm/filemap.c" \
+		"$BUILD/linux/.harness-stamp" "$BUILD/linux/.harness-files"
+}
+real0=$(real_state)
+private_worktree
 t=$(mktemp -d)
-trap 'rm -rf "$t"; "$TOP/scripts/prepare-source" >/dev/null 2>&1 || true' EXIT
+trap 'rm -rf "$t"; private_cleanup' EXIT
 
+# Start from the project's own series.
+expect_rc 0 "$TOP/scripts/prepare-source"
 stamp0=$(cat "$KSRC/.harness-stamp")
 sum() { sha256sum "$KSRC/$1" | cut -d' ' -f1; }
 readme0=$(sum README) filemap0=$(sum mm/filemap.c)
@@ -55,9 +63,14 @@ cmp -s "$KSRC/README" "$PRISTINE/README" || fail "README not restored to the pin
 [ "$(cat "$KSRC/.harness-stamp")" = "$stamp0" ] || fail "stamp differs from the start"
 
 echo "== nothing changed: nothing rewritten"
+# README is a file of the private tree's own by now (rewritten twice).
+[ "$(stat -c %i "$KSRC/README")" != "$(stat -c %i "$BUILD/linux/README")" ] ||
+	fail "README still shares the real tree's inode"
 touch -d '2000-01-01' "$KSRC/README"
 expect_rc 0 "$TOP/scripts/prepare-source"
 expect_out 'up to date'
 [ "$(stat -c %Y "$KSRC/README")" = "$(date -d 2000-01-01 +%s)" ] || fail "README rewritten"
-touch -r "$PRISTINE/README" "$KSRC/README"
+
+echo "== the real work tree was not touched"
+[ "$(real_state)" = "$real0" ] || fail "build/linux changed: $(real_state)"
 echo ok

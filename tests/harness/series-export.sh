@@ -3,11 +3,12 @@
 # to the pinned source, giving what build/linux has.
 set -euo pipefail
 . "$(dirname "$0")/common.bash"
-[ -f "$KSRC/.harness-stamp" ] || fail "build/linux is not prepared (run make source first)"
+private_worktree
 t=$(mktemp -d)
-trap 'rm -rf "$t"; "$TOP/scripts/prepare-source" >/dev/null 2>&1 || true' EXIT
+trap 'rm -rf "$t"; private_cleanup' EXIT
 
 echo "== the project's own change"
+expect_rc 0 "$TOP/scripts/prepare-source"
 expect_rc 0 "$TOP/scripts/export-series" "$t/real"
 nreal=$( (overlay_files | sed '/^$/d' | xargs -r -n1 dirname | sort -u; series_patches) | wc -l)
 [ "$(find "$t/real" -name '*.patch' | wc -l)" -eq "$nreal" ] || fail "want $nreal patches"
