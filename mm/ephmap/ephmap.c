@@ -29,6 +29,9 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/ephmap.h>
+
 DEFINE_STATIC_KEY_FALSE(ephmap_enabled_key);
 EXPORT_SYMBOL_GPL(ephmap_enabled_key);
 
@@ -76,6 +79,7 @@ static void *ephmap_fallback(struct folio *folio, size_t offset,
 			     enum vm_event_item why)
 {
 	count_vm_event(why);
+	trace_ephmap_fallback(why, folio_pfn(folio));
 	return folio_address(folio) + offset;
 }
 
@@ -162,6 +166,7 @@ static void *__ephmap_map(struct folio *folio, size_t offset, size_t len,
 	count_vm_event(EPHMAP_MAP);
 	if (pmd)
 		count_vm_event(EPHMAP_MAP_PMD);
+	trace_ephmap_map(idx, slot->pfn, slot->nr_pages, pmd);
 	return (void *)ephmap_slot_addr(cpu, idx) +
 	       (pmd ? offset : offset_in_page(offset));
 }
