@@ -34,11 +34,13 @@
 #include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
@@ -670,6 +672,62 @@ static void ephmap_test_mapping_survives_schedule(struct kunit *test)
 	EPHMAP_EXPECT_EVENTS(test, before, after, misuse, 0);
 }
 
+/*
+ * A mapping stays valid while its holder takes, and sleeps in, a page fault
+ * on the user buffer it copies to: the first touch of fresh anonymous
+ * memory allocates a page.
+ */
+static void ephmap_test_mapping_survives_user_fault(struct kunit *test)
+{
+	struct ephmap_test_mm *tm;
+	struct folio *folio;
+	unsigned long uaddr, not_copied = PAGE_SIZE, not_read = PAGE_SIZE;
+	bool mapped_user = false, still_reads = false;
+	unsigned int cpu = 0, cpu_after = 1;
+	unsigned long faults = 0;
+	void *addr, *buf;
+
+	ephmap_test_require_window(test);
+
+	folio = ephmap_test_alloc_folio(test, 0, 51);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	tm = ephmap_test_enter_mm(test);
+	/* What exec would set up, so that vm_mmap() can place a mapping. */
+	tm->mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(tm->mm, &current->signal->rlim[RLIMIT_STACK]);
+	uaddr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	mapped_user = !IS_ERR_VALUE(uaddr);
+
+	addr = ephmap_map_whole_folio(folio);
+	cpu = ephmap_test_cpu();
+	if (mapped_user) {
+		faults = current->min_flt + current->maj_flt;
+		not_copied = copy_to_user((void __user *)uaddr, addr, PAGE_SIZE);
+		faults = current->min_flt + current->maj_flt - faults;
+	}
+	cpu_after = ephmap_test_cpu();
+	still_reads = addr && ephmap_test_matches(addr, folio, 0, PAGE_SIZE);
+	ephmap_unmap(addr);
+
+	if (mapped_user) {
+		not_read = copy_from_user(buf, (void __user *)uaddr, PAGE_SIZE);
+		vm_munmap(uaddr, PAGE_SIZE);
+	}
+	ephmap_test_leave_mm(tm);
+
+	KUNIT_ASSERT_TRUE_MSG(test, mapped_user, "vm_mmap: %ld", (long)uaddr);
+	KUNIT_EXPECT_EQ(test, not_copied, 0UL);
+	KUNIT_EXPECT_GE_MSG(test, faults, 1UL, "the copy took no page fault");
+	KUNIT_EXPECT_EQ(test, cpu_after, cpu);
+	KUNIT_EXPECT_TRUE(test, still_reads);
+	KUNIT_EXPECT_EQ(test, not_read, 0UL);
+	KUNIT_EXPECT_TRUE(test, ephmap_test_matches(buf, folio, 0, PAGE_SIZE));
+}
+
 /* ---- Page tables ------------------------------------------------------- */
 
 static void ephmap_test_page_tables_freed_at_mm_teardown(struct kunit *test)
@@ -1115,6 +1173,7 @@ static struct kunit_case ephmap_test_cases[] = {
 	KUNIT_CASE(ephmap_test_other_mm_does_not_translate_mapping),
 	KUNIT_CASE(ephmap_test_unmapped_address_faults),
 	KUNIT_CASE(ephmap_test_mapping_survives_schedule),
+	KUNIT_CASE(ephmap_test_mapping_survives_user_fault),
 	KUNIT_CASE(ephmap_test_page_tables_freed_at_mm_teardown),
 	KUNIT_CASE(ephmap_test_kthread_without_mm_gets_physmap),
 	KUNIT_CASE(ephmap_test_disabled_ephmap_maps_through_physmap),
