@@ -37,6 +37,8 @@ run() { # job dir file rw bs
 
 layout /tmp bench.dat
 layout /mnt/ext4 bench.dat
+# Let the guest settle after the disk I/O before anything is timed.
+sleep 2
 run tmpfs-randread-4k /tmp bench.dat randread 4k
 run tmpfs-randread-64k /tmp bench.dat randread 64k
 run tmpfs-read-1m /tmp bench.dat read 1m
