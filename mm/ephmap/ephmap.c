@@ -268,9 +268,22 @@ void __ephmap_sched_out(void)
 		count_vm_event(EPHMAP_MISUSE);
 		return;
 	}
-	for (i = 0; i < et->depth; i++)
-		if (et->slot[i].nr_pages)
-			arch_ephmap_clear(current->mm, cpu, i, &et->slot[i]);
+	for (i = 0; i < et->depth; i++) {
+		struct ephmap_slot *slot = &et->slot[i];
+
+		if (!slot->nr_pages)
+			continue;
+		arch_ephmap_clear(current->mm, cpu, i, slot);
+		/*
+		 * An atomic mapping does not pin the task to this CPU, so it
+		 * cannot survive a switch: it ends here, and a later access
+		 * faults instead of reading whatever the slot maps then.
+		 */
+		if (unlikely(slot->flags & EPHMAP_SLOT_ATOMIC)) {
+			slot->nr_pages = 0;
+			count_vm_event(EPHMAP_MISUSE);
+		}
+	}
 	count_vm_event(EPHMAP_SCHED_OUT);
 }
 
