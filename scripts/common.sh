@@ -16,7 +16,10 @@ KERNEL_TOPDIR=linux-source-6.12
 FIO_SRC_PKG=fio
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+BUILD=${HARNESS_BUILD:-$TOP/build}
+
+# mkfs.ext4 and friends live in sbin, which a CI PATH may lack.
+export PATH=$PATH:/usr/sbin:/sbin
 PRISTINE=$BUILD/pristine/$KERNEL_PKG_VERSION
 # The work tree; the harness self-tests point it at a private copy.
 KSRC=${HARNESS_KSRC:-$BUILD/linux}

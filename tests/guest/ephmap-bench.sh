@@ -12,7 +12,13 @@ pmd1=$(awk '$1 == "ephmap_map_pmd" { print $2 }' /proc/vmstat)
 cases=$(grep -c ' ns=[1-9][0-9]* ' /sys/kernel/debug/ephmap/bench)
 [ "$cases" -eq 6 ] || { echo "FAIL: $cases of 6 cases report a time"; exit 1; }
 # 64 map_unmap_4k + 64 map_unmap_2m + 64 map_copy_unmap_4k + 1 map_copy_unmap_2m
-if grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench; then
+on=
+grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench && on=1
+if grep -qw 'ephmap=on' /proc/cmdline && [ -z "$on" ]; then
+	echo "FAIL: booted with ephmap=on but the benchmark ran with it off"
+	exit 1
+fi
+if [ -n "$on" ]; then
 	want_map=193 want_pmd=65
 else
 	want_map=0 want_pmd=0

@@ -11,6 +11,10 @@ per_mm=$(dmesg | sed -n 's/.*ephmap: on: .* \([0-9][0-9]*\) page-table pages per
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 before=$(cat $f)
 echo "ephmap page-table pages: $before (per mm: ${per_mm:-none, ephmap off}; $cpus CPUs)"
+if grep -qw 'ephmap=on' /proc/cmdline && [ -z "$per_mm" ]; then
+	echo "FAIL: booted with ephmap=on but the ephmap is not on"
+	exit 1
+fi
 if [ -z "$per_mm" ]; then
 	dmesg | grep -q 'ephmap: off' || { echo "FAIL: no ephmap boot message"; exit 1; }
 	per_mm=0

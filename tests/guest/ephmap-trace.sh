@@ -16,7 +16,13 @@ echo 0 >$t/events/ephmap/ephmap_map/enable
 maps=$(grep -c 'ephmap_map: slot=' $t/trace || true)
 pmds=$(grep -c 'ephmap_map: slot=0 pfn=0x[0-9a-f]* pages=512 pmd$' $t/trace || true)
 grep -m2 'ephmap_map:' $t/trace || true
-if grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench; then
+on=
+grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench && on=1
+if grep -qw 'ephmap=on' /proc/cmdline && [ -z "$on" ]; then
+	echo "FAIL: booted with ephmap=on but the benchmark ran with it off"
+	exit 1
+fi
+if [ -n "$on" ]; then
 	want_maps=193 want_pmds=65
 else
 	want_maps=0 want_pmds=0

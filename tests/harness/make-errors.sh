@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$TOP"
 expect_rc 2 make --no-print-directory no-such-target
 expect_out "unknown target 'no-such-target'"
-expect_rc 2 make --no-print-directory test NO_SUCH_OPTION=1
+expect_rc 2 make --no-print-directory help NO_SUCH_OPTION=1
 expect_out 'unknown option\(s\): NO_SUCH_OPTION'
 expect_rc 2 scripts/vm-run --no-such-flag x.sh
 expect_out 'unknown option --no-such-flag'
