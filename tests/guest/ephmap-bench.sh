@@ -3,26 +3,16 @@
 # maps go through the window (ephmap_map moves by what it did), off they
 # do not; every case reports a time.
 set -e
+. /tests/lib.sh
 map0=$(awk '$1 == "ephmap_map" { print $2 }' /proc/vmstat)
 pmd0=$(awk '$1 == "ephmap_map_pmd" { print $2 }' /proc/vmstat)
-echo 64 >/sys/kernel/debug/ephmap/bench
+run_ephmap_bench
 cat /sys/kernel/debug/ephmap/bench
 map1=$(awk '$1 == "ephmap_map" { print $2 }' /proc/vmstat)
 pmd1=$(awk '$1 == "ephmap_map_pmd" { print $2 }' /proc/vmstat)
 cases=$(grep -c ' ns=[1-9][0-9]* ' /sys/kernel/debug/ephmap/bench)
 [ "$cases" -eq 6 ] || { echo "FAIL: $cases of 6 cases report a time"; exit 1; }
-# 64 map_unmap_4k + 64 map_unmap_2m + 64 map_copy_unmap_4k + 1 map_copy_unmap_2m
-on=
-grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench && on=1
-if grep -qw 'ephmap=on' /proc/cmdline && [ -z "$on" ]; then
-	echo "FAIL: booted with ephmap=on but the benchmark ran with it off"
-	exit 1
-fi
-if [ -n "$on" ]; then
-	want_map=193 want_pmd=65
-else
-	want_map=0 want_pmd=0
-fi
+want_map=$bench_maps want_pmd=$bench_pmds
 [ $((map1 - map0)) -eq $want_map ] || { echo "FAIL: ephmap_map +$((map1 - map0)), want +$want_map"; exit 1; }
 [ $((pmd1 - pmd0)) -eq $want_pmd ] || { echo "FAIL: ephmap_map_pmd +$((pmd1 - pmd0)), want +$want_pmd"; exit 1; }
 echo "ok: ephmap_map +$want_map, ephmap_map_pmd +$want_pmd"

@@ -3,6 +3,7 @@
 # window, with the PMD mappings marked: with ephmap=on the microbenchmark
 # makes 193 of them, 65 PMD; with the ephmap off, none.
 set -e
+. /tests/lib.sh
 t=/sys/kernel/tracing
 [ -d $t/events ] || mount -t tracefs tracefs $t
 [ -d $t/events/ephmap ] || { echo "FAIL: no ephmap trace events"; exit 1; }
@@ -10,22 +11,12 @@ echo 0 >$t/tracing_on
 echo >$t/trace
 echo 1 >$t/events/ephmap/ephmap_map/enable
 echo 1 >$t/tracing_on
-echo 64 >/sys/kernel/debug/ephmap/bench
+run_ephmap_bench
 echo 0 >$t/tracing_on
 echo 0 >$t/events/ephmap/ephmap_map/enable
 maps=$(grep -c 'ephmap_map: slot=' $t/trace || true)
 pmds=$(grep -c 'ephmap_map: slot=0 pfn=0x[0-9a-f]* pages=512 pmd$' $t/trace || true)
 grep -m2 'ephmap_map:' $t/trace || true
-on=
-grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench && on=1
-if grep -qw 'ephmap=on' /proc/cmdline && [ -z "$on" ]; then
-	echo "FAIL: booted with ephmap=on but the benchmark ran with it off"
-	exit 1
-fi
-if [ -n "$on" ]; then
-	want_maps=193 want_pmds=65
-else
-	want_maps=0 want_pmds=0
-fi
+want_maps=$bench_maps want_pmds=$bench_pmds
 echo "ephmap_map events: $maps ($pmds pmd), want $want_maps ($want_pmds)"
 [ "$maps" -eq $want_maps ] && [ "$pmds" -eq $want_pmds ] || { echo FAIL; exit 1; }
