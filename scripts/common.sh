@@ -54,13 +54,25 @@ overlay_files() {
 	done) | LC_ALL=C sort
 }
 
+# Prints FILE without comments (# to end of line), trailing blanks or empty
+# lines: the harness's small config files (series, tests/plan, bench/...).
+config_lines() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1"
+}
+
+# Root runs apt-get itself; anyone else through sudo.  apt waits for a
+# dpkg lock held by a freshly booted machine's own updates.
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+APT_GET=($SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+
 # Lists the patches named in $PATCHES_DIR/series (default patches/series),
 # in order, skipping comments.
 series_patches() {
 	local dir=${PATCHES_DIR:-$TOP/patches}
 
 	[ -f "$dir/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$dir/series"
+	config_lines "$dir/series"
 }
 
 # Lists the files a unified diff touches (its "+++ b/..." targets, and the
