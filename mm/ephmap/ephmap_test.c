@@ -28,6 +28,7 @@
 
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/asi.h>
 #include <linux/completion.h>
 #include <linux/ephmap.h>
 #include <linux/gfp.h>
@@ -1166,6 +1167,65 @@ static void ephmap_test_atomic_map_with_preemption_or_irqs_off(struct kunit *tes
 	EPHMAP_EXPECT_EVENTS(test, before, after, misuse, 0);
 }
 
+#ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
+static unsigned long ephmap_test_this_cpu_asi_exits(void)
+{
+	return this_cpu_read(vm_event_states.event[ASI_EXITS_FAULT]) +
+	       this_cpu_read(vm_event_states.event[ASI_EXITS_EXPLICIT]);
+}
+
+/*
+ * The point of the ephmap under ASI: a folio the restricted direct map
+ * leaves out is copied through the window with no exit, while a read
+ * through the direct map exits exactly once.  Exits are counted on this
+ * CPU, with migration off; only this folio is sensitive.
+ */
+static void ephmap_test_sensitive_folio_reads_without_asi_exit(struct kunit *test)
+{
+	unsigned long exits_window, exits_physmap, exits0, i;
+	bool pattern_ok = true, restricted = false;
+	struct ephmap_test_mm *tm;
+	struct folio *folio;
+	const u8 *addr;
+	u8 direct = 0;
+
+	ephmap_test_require_window(test);
+	if (!asi_enabled())
+		kunit_skip(test, "needs asi=on");
+	folio = ephmap_test_alloc_folio(test, PMD_SHIFT - PAGE_SHIFT, 31);
+	if (!folio)
+		kunit_skip(test, "no 2 MiB folio to be had");
+	KUNIT_ASSERT_EQ(test, asi_set_sensitive(folio_pfn(folio),
+						folio_nr_pages(folio)), 0);
+
+	tm = ephmap_test_enter_mm(test);
+	migrate_disable();
+	asi_enter();
+	exits0 = ephmap_test_this_cpu_asi_exits();
+	addr = ephmap_map_folio(folio, 0, folio_size(folio));
+	for (i = 0; i < folio_size(folio); i += 61)
+		if (addr[i] != ephmap_test_byte(31, i))
+			pattern_ok = false;
+	ephmap_unmap(addr);
+	restricted = asi_is_restricted();
+	exits_window = ephmap_test_this_cpu_asi_exits() - exits0;
+
+	direct = READ_ONCE(*(u8 *)folio_address(folio));
+	exits_physmap = ephmap_test_this_cpu_asi_exits() - exits0 - exits_window;
+	migrate_enable();
+	ephmap_test_leave_mm(tm);
+	asi_set_nonsensitive(folio_pfn(folio), folio_nr_pages(folio));
+
+	KUNIT_EXPECT_TRUE(test, ephmap_addr_in_region((unsigned long)addr));
+	KUNIT_EXPECT_TRUE(test, pattern_ok);
+	KUNIT_EXPECT_TRUE(test, restricted);
+	KUNIT_EXPECT_EQ(test, exits_window, 0UL);
+	KUNIT_EXPECT_EQ(test, exits_physmap, 1UL);
+	KUNIT_EXPECT_EQ(test, direct, ephmap_test_byte(31, 0));
+}
+
+#endif /* CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
+
 static struct kunit_case ephmap_test_cases[] = {
 	KUNIT_CASE(ephmap_test_whole_folio_and_windows_read_back),
 	KUNIT_CASE(ephmap_test_sixteen_nested_mappings_are_live_at_once),
@@ -1183,6 +1243,9 @@ static struct kunit_case ephmap_test_cases[] = {
 	KUNIT_CASE(ephmap_test_unmap_of_unmapped_address_has_no_effect),
 	KUNIT_CASE(ephmap_test_atomic_map_while_preemptible_falls_back),
 	KUNIT_CASE(ephmap_test_atomic_map_with_preemption_or_irqs_off),
+#ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
+	KUNIT_CASE(ephmap_test_sensitive_folio_reads_without_asi_exit),
+#endif
 	{}
 };
 

@@ -16,9 +16,11 @@
 #ifndef _ASM_X86_EPHMAP_H
 #define _ASM_X86_EPHMAP_H
 
+#include <asm/asi.h>
 #include <asm/pgtable_types.h>
 
-#define EPHMAP_PGD_ENTRY	(-241UL)
+/* The mm-local slot: with ASI, in both of the mm's page tables. */
+#define EPHMAP_PGD_ENTRY	ASI_MM_LOCAL_PGD_ENTRY
 #define EPHMAP_BASE_ADDR	(EPHMAP_PGD_ENTRY << PGDIR_SHIFT)
 #define EPHMAP_SLOT_SIZE	PMD_SIZE
 

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+# ASI is on exactly when booted with asi=on (and no pti=on).  On: the
+# auditor finds no problem after the workloads that ran before this test,
+# the CPUs have re-entered, and every exit made from user space through
+# asi/exit is followed by exactly one re-entry.  Off: no ASI counter ever
+# moved, and there is no auditor.
+set -e
+state=/sys/kernel/debug/asi/state
+[ -r $state ] || { echo "FAIL: $state missing"; exit 1; }
+vm() { sed -n "s/^$1 //p" /proc/vmstat; }
+counters="asi_exit_fault asi_exit_explicit asi_reenter asi_mark_sensitive asi_mark_nonsensitive"
+for c in $counters; do
+	[ -n "$(vm $c)" ] || { echo "FAIL: /proc/vmstat has no $c"; exit 1; }
+done
+
+if grep -qw 'asi=on' /proc/cmdline && ! grep -qw 'pti=on' /proc/cmdline; then
+	grep -q '^enabled: 1$' $state || { echo "FAIL: asi=on but $state says:"; cat $state; exit 1; }
+	grep -m1 '^flags' /proc/cpuinfo | grep -qw asi || { echo "FAIL: no asi CPU flag"; exit 1; }
+	grep -m1 '^flags' /proc/cpuinfo | grep -qw pti && { echo "FAIL: PTI on together with ASI"; exit 1; }
+	dmesg | grep -q 'page tables isolation: disabled: asi=on replaces it' ||
+		{ echo "FAIL: boot log does not say PTI is off"; exit 1; }
+	dmesg | grep -q 'ASI: actions on exit: ' || { echo "FAIL: actions not printed at boot"; exit 1; }
+	cat $state
+
+	problems=$(head -n1 /sys/kernel/debug/asi/audit)
+	[ "$problems" -eq 0 ] || { echo "FAIL: auditor reports:"; cat /sys/kernel/debug/asi/audit; exit 1; }
+	reenter=$(vm asi_reenter)
+	[ "$reenter" -gt 0 ] || { echo "FAIL: no re-entry after the workloads"; exit 1; }
+
+	# 50 exits from CPU 0, each undone on the way back to user mode.
+	x0=$(vm asi_exit_explicit); r0=$(vm asi_reenter); f0=$(vm asi_exit_fault)
+	taskset 1 sh -c 'i=0; while [ $i -lt 50 ]; do echo 1 >/sys/kernel/debug/asi/exit; i=$((i + 1)); done'
+	x1=$(vm asi_exit_explicit); r1=$(vm asi_reenter); f1=$(vm asi_exit_fault)
+	echo "50 writes to asi/exit: $((x1 - x0)) explicit exits, $((r1 - r0)) re-entries, $((f1 - f0)) fault exits"
+	[ $((x1 - x0)) -eq 50 ] || { echo "FAIL: want 50 explicit exits"; exit 1; }
+	[ $((r1 - r0)) -eq 50 ] || { echo "FAIL: want 50 re-entries"; exit 1; }
+	problems=$(head -n1 /sys/kernel/debug/asi/audit)
+	[ "$problems" -eq 0 ] || { echo "FAIL: auditor reports $problems"; exit 1; }
+	echo "ok: ASI on, auditor 0, $reenter re-entries before the exit loop"
+else
+	grep -q '^enabled: 0$' $state || { echo "FAIL: ASI on without asi=on:"; cat $state; exit 1; }
+	grep -m1 '^flags' /proc/cpuinfo | grep -qw asi && { echo "FAIL: asi CPU flag set"; exit 1; }
+	[ ! -e /sys/kernel/debug/asi/audit ] || { echo "FAIL: auditor present with ASI off"; exit 1; }
+	for c in $counters; do
+		[ "$(vm $c)" -eq 0 ] || { echo "FAIL: $c is $(vm $c) with ASI off"; exit 1; }
+	done
+	echo "ok: ASI off, all ASI counters 0"
+fi
