@@ -27,13 +27,23 @@ if grep -qw 'asi=on' /proc/cmdline && ! grep -qw 'pti=on' /proc/cmdline; then
 	reenter=$(vm asi_reenter)
 	[ "$reenter" -gt 0 ] || { echo "FAIL: no re-entry after the workloads"; exit 1; }
 
-	# 50 exits from CPU 0, each undone on the way back to user mode.
+	# 50 exits from CPU 0, each undone on the way back to user mode, each
+	# traced.
+	t=/sys/kernel/tracing
+	[ -d $t/events ] || mount -t tracefs tracefs $t
+	[ -d $t/events/asi/asi_exit ] || { echo "FAIL: no asi:asi_exit trace event"; exit 1; }
+	echo 0 >$t/tracing_on; echo >$t/trace
+	echo 1 >$t/events/asi/asi_exit/enable; echo 1 >$t/tracing_on
 	x0=$(vm asi_exit_explicit); r0=$(vm asi_reenter); f0=$(vm asi_exit_fault)
 	taskset 1 sh -c 'i=0; while [ $i -lt 50 ]; do echo 1 >/sys/kernel/debug/asi/exit; i=$((i + 1)); done'
 	x1=$(vm asi_exit_explicit); r1=$(vm asi_reenter); f1=$(vm asi_exit_fault)
-	echo "50 writes to asi/exit: $((x1 - x0)) explicit exits, $((r1 - r0)) re-entries, $((f1 - f0)) fault exits"
+	echo 0 >$t/tracing_on; echo 0 >$t/events/asi/asi_exit/enable
+	traced=$(grep -c 'asi_exit: cause=explicit address=0x0 ip=asi_exit_write' $t/trace || true)
+	grep -m1 'asi_exit:' $t/trace || true
+	echo "50 writes to asi/exit: $((x1 - x0)) explicit exits, $((r1 - r0)) re-entries, $((f1 - f0)) fault exits, $traced traced"
 	[ $((x1 - x0)) -eq 50 ] || { echo "FAIL: want 50 explicit exits"; exit 1; }
 	[ $((r1 - r0)) -eq 50 ] || { echo "FAIL: want 50 re-entries"; exit 1; }
+	[ "$traced" -eq 50 ] || { echo "FAIL: want 50 asi_exit events from asi_exit_write"; exit 1; }
 	problems=$(head -n1 /sys/kernel/debug/asi/audit)
 	[ "$problems" -eq 0 ] || { echo "FAIL: auditor reports $problems"; exit 1; }
 	echo "ok: ASI on, auditor 0, $reenter re-entries before the exit loop"

@@ -494,13 +494,13 @@ static void asi_exit_now(enum asi_exit_cause cause, unsigned long address,
 	trace_asi_exit(cause, address, ip);
 }
 
-bool asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
-			     unsigned long ip)
+bool __asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
+			       unsigned long ip)
 {
 	unsigned long cr3;
 	pgd_t *normal;
 
-	if (!asi_enabled() || (error_code & X86_PF_RSVD))
+	if (error_code & X86_PF_RSVD)
 		return false;
 	cr3 = __read_cr3();
 	if (!(cr3 & ASI_CR3_RESTRICTED))
@@ -645,10 +645,15 @@ int asi_set_nonsensitive(unsigned long pfn, unsigned long nr_pages)
 }
 EXPORT_SYMBOL_GPL(asi_set_nonsensitive);
 
-/* A CPU coming online runs on whatever CR3 its bring-up loaded. */
+/*
+ * A CPU coming online runs on the normal tables its bring-up loaded, with
+ * whatever flag it had when it went down: enter, so that its kernel
+ * threads run restricted too.
+ */
 static int asi_cpu_online(unsigned int cpu)
 {
-	this_cpu_write(asi_cpu_restricted, __read_cr3() & ASI_CR3_RESTRICTED);
+	this_cpu_write(asi_cpu_restricted, false);
+	asi_enter();
 	return 0;
 }
 

@@ -222,6 +222,12 @@ void arch_ephmap_clear(struct mm_struct *mm, unsigned int cpu,
 	pte_t *pte = t->pte[idx];
 	unsigned int i;
 
+	/*
+	 * Local invalidation of the loaded page tables is all it takes, with
+	 * ASI too: the other half of the PGD pair shares these tables, and
+	 * ASI runs without PCID, so whatever the TLB held for that half went
+	 * with the CR3 write that left it.
+	 */
 	if (slot->flags & EPHMAP_SLOT_PMD) {
 		set_pmd(t->pmd + idx, __pmd(_KERNPG_TABLE | __pa(pte)));
 		invlpg(addr);
@@ -240,10 +246,10 @@ void arch_ephmap_clear(struct mm_struct *mm, unsigned int cpu,
 	count_vm_events(EPHMAP_FLUSH_PAGE, slot->nr_pages);
 }
 
-bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
-			    unsigned long *pfn)
+static bool ephmap_pgd_translates(pgd_t *pgd_base, unsigned long addr,
+				  unsigned long *pfn)
 {
-	pgd_t *pgd = pgd_offset(mm, addr);
+	pgd_t *pgd = pgd_offset_pgd(pgd_base, addr);
 	p4d_t *p4d;
 	pud_t *pud;
 	pmd_t *pmd;
@@ -269,4 +275,22 @@ bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
 		return false;
 	*pfn = pte_pfn(*pte);
 	return true;
+}
+
+/*
+ * Whether @mm's page tables map @addr, and to which pfn.  With ASI, an mm
+ * has two: a translation in either counts, so that "does not translate"
+ * holds for both.
+ */
+bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
+			    unsigned long *pfn)
+{
+	if (ephmap_pgd_translates(mm->pgd, addr, pfn))
+		return true;
+#ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
+	if (mm->context.asi_ready)
+		return ephmap_pgd_translates((pgd_t *)((unsigned long)mm->pgd |
+						       PAGE_SIZE), addr, pfn);
+#endif
+	return false;
 }

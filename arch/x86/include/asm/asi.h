@@ -68,9 +68,16 @@ static __always_inline unsigned long asi_cr3_normal(unsigned long cr3)
 	return asi_enabled() ? cr3 & ~ASI_CR3_RESTRICTED : cr3;
 }
 
+bool __asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
+			       unsigned long ip);
+
 /* Kernel-mode page fault: true if it was an ASI exit and is to be retried. */
-bool asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
-			     unsigned long ip);
+static __always_inline bool asi_handle_kernel_fault(unsigned long error_code,
+						    unsigned long address,
+						    unsigned long ip)
+{
+	return asi_enabled() && __asi_handle_kernel_fault(error_code, address, ip);
+}
 
 /* Return to user mode, IRQs off: re-enter the restricted address space. */
 void __asi_enter_user(void);
