@@ -217,6 +217,8 @@ bool __init asi_check_boottime_enable(bool pti_forced_on)
 		pr_info("PCID not used: every ASI transition flushes the TLB\n");
 	}
 	pr_info("enabled by asi=on; page table isolation (PTI) is off\n");
+	if (boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
+		pr_warn("this CPU is affected by Meltdown: user space can read what the restricted tables map\n");
 	return true;
 }
 
@@ -271,8 +273,16 @@ pgd_t asi_set_pgd_pair(pgd_t *pgdp, pgd_t pgd)
 
 void asi_mm_init(struct mm_struct *mm)
 {
-	/* Its restricted half was filled by pgd_ctor() from swapper's. */
-	mm->context.asi_ready = asi_enabled();
+	pgd_t *rpgd = asi_restricted_pgd(mm->pgd);
+
+	/*
+	 * pgd_ctor() filled the restricted half from swapper's, direct map
+	 * included.  A PGD made some other way (efi_mm's) has an empty one,
+	 * and its mm runs on the normal tables.
+	 */
+	mm->context.asi_ready = asi_enabled() &&
+				pgd_val(rpgd[pgd_index(asi_dmap_start)]) ==
+				pgd_val(asi_restricted_pgd(swapper_pg_dir)[pgd_index(asi_dmap_start)]);
 }
 
 bool asi_pgd_translates(pgd_t *pgd_base, unsigned long addr)
@@ -500,11 +510,22 @@ bool __asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
 	unsigned long cr3;
 	pgd_t *normal;
 
-	if (error_code & X86_PF_RSVD)
+	/*
+	 * Not an exit: a user-mode access to a kernel address (the normal
+	 * tables would not let it through either), a protection fault (the
+	 * restricted entries are never stricter than the normal ones), a
+	 * reserved-bit fault.
+	 */
+	if (error_code & (X86_PF_USER | X86_PF_PROT | X86_PF_RSVD))
 		return false;
 	cr3 = __read_cr3();
 	if (!(cr3 & ASI_CR3_RESTRICTED))
 		return false;
+	/*
+	 * The walk runs on the restricted tables: page-table pages are never
+	 * sensitive (they are not GFP_USER), and memory hot-add, which could
+	 * put them outside the restricted direct map, is not supported.
+	 */
 	normal = __va(cr3 & CR3_ADDR_MASK & ~ASI_CR3_RESTRICTED);
 	if (!asi_pgd_translates(normal, address))
 		return false;
@@ -531,14 +552,23 @@ static void asi_enter_irqs_off(void)
 	struct mm_struct *mm = this_cpu_read(cpu_tlbstate.loaded_mm);
 	unsigned long cr3;
 
+	bool exited;
+
 	if (!mm->context.asi_ready)
 		return;
-	/* Flag first: an NMI exit in between then leaves both "normal". */
+	/*
+	 * Flag first: an NMI exit in between then leaves both "normal".  A
+	 * clear flag means the CPU exited since it last entered, even when
+	 * CR3 is restricted again (a context switch that raced an NMI exit):
+	 * the re-entry actions are due either way.
+	 */
+	exited = !this_cpu_read(asi_cpu_restricted);
 	this_cpu_write(asi_cpu_restricted, true);
 	cr3 = __read_cr3();
-	if (cr3 & ASI_CR3_RESTRICTED)
+	if (!(cr3 & ASI_CR3_RESTRICTED))
+		asi_switch_cr3(cr3 | ASI_CR3_RESTRICTED);
+	else if (!exited)
 		return;
-	asi_switch_cr3(cr3 | ASI_CR3_RESTRICTED);
 	asi_run_actions(asi_reenter_actions);
 	count_vm_event(ASI_REENTRIES);
 }
@@ -623,11 +653,15 @@ static int asi_set_sensitivity(unsigned long pfn, unsigned long nr_pages,
 	}
 	raw_spin_unlock_irqrestore(&asi_dmap_lock, flags);
 
-	if (!changed)
-		return 0;
-	count_vm_events(sensitive ? ASI_MARK_SENSITIVE : ASI_MARK_NONSENSITIVE,
-			changed);
-	/* x86 caches no not-present translations: only removal flushes. */
+	if (changed)
+		count_vm_events(sensitive ? ASI_MARK_SENSITIVE :
+					    ASI_MARK_NONSENSITIVE, changed);
+	/*
+	 * x86 caches no not-present translations: only removal flushes.  It
+	 * flushes even when nothing changed here, as a caller that found the
+	 * blocks already sensitive must not return before they are gone
+	 * from every TLB.
+	 */
 	if (sensitive)
 		flush_tlb_kernel_range(start, end);
 	return 0;

@@ -112,8 +112,8 @@ static void asi_audit_dmap(struct asi_audit *a)
 					    addr, pmd_pfn(r), pmd_pfn(n));
 			if (pmd_flags(r) & _PAGE_GLOBAL)
 				asi_problem(a, "%#lx: global direct-map block", addr);
-		} else {
-			/* Normally the very same PTE table; walk it anyway. */
+		} else if (pmd_page_vaddr(r) != pmd_page_vaddr(n)) {
+			/* The same PTE table, as it should be, needs no walk. */
 			asi_audit_ptes(a, addr,
 				       (pte_t *)pmd_page_vaddr(r),
 				       (pte_t *)pmd_page_vaddr(n));

@@ -10,8 +10,9 @@
  *  - the restricted tables map kernel text, data, slab, vmalloc and the
  *    running stack;
  *  - a block marked sensitive faults once, the fault is an exit, and the
- *    access then reads the right data; marked non-sensitive again it reads
- *    with no exit; a fault on an address nothing maps is not an exit;
+ *    access then reads the right data, from task context and from an NMI;
+ *    marked non-sensitive again it reads with no exit; a fault on an
+ *    address nothing maps is not an exit;
  *  - CPA changes to the direct map reach the restricted copy;
  *  - a context switch keeps the CPU restricted and loads the next mm's
  *    restricted PGD, whose user half and mm-local slot equal the normal's;
@@ -37,6 +38,8 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+#include <asm/apic.h>
+#include <asm/nmi.h>
 #include <asm/set_memory.h>
 #include <asm/tlbflush.h>
 
@@ -235,6 +238,62 @@ static void asi_sensitive_block_exits_once_then_reads(struct kunit *test)
 	asi_test_free_block(page);
 }
 
+static u64 *asi_test_nmi_ptr;
+static u64 asi_test_nmi_val;
+static atomic_t asi_test_nmi_reads = ATOMIC_INIT(0);
+
+static int asi_test_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	u64 *p = READ_ONCE(asi_test_nmi_ptr);
+
+	if (!p)
+		return NMI_DONE;
+	WRITE_ONCE(asi_test_nmi_ptr, NULL);
+	asi_test_nmi_val = READ_ONCE(*p);
+	atomic_inc(&asi_test_nmi_reads);
+	return NMI_HANDLED;
+}
+
+/* An NMI that touches sensitive memory exits from NMI context and is fine. */
+static void asi_sensitive_read_from_nmi_exits_once(struct kunit *test)
+{
+	unsigned long exits, pfn;
+	struct page *page;
+	bool restricted;
+	int i, reads;
+
+	asi_test_need_asi(test);
+	page = asi_test_alloc_block(test);
+	pfn = page_to_pfn(page);
+	KUNIT_ASSERT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
+	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, asi_test_nmi_handler,
+						   0, "asi_test"), 0);
+	atomic_set(&asi_test_nmi_reads, 0);
+	asi_test_nmi_val = 0;
+
+	preempt_disable();
+	asi_enter();
+	exits = asi_test_this_cpu_event(ASI_EXITS_FAULT);
+	WRITE_ONCE(asi_test_nmi_ptr, (u64 *)page_address(page));
+	__apic_send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+	for (i = 0; i < 10000 && !atomic_read(&asi_test_nmi_reads); i++)
+		udelay(1);
+	WRITE_ONCE(asi_test_nmi_ptr, NULL);
+	reads = atomic_read(&asi_test_nmi_reads);
+	exits = asi_test_this_cpu_event(ASI_EXITS_FAULT) - exits;
+	restricted = asi_is_restricted();
+	asi_enter();
+	preempt_enable();
+
+	unregister_nmi_handler(NMI_LOCAL, "asi_test");
+	KUNIT_EXPECT_EQ(test, reads, 1);
+	KUNIT_EXPECT_EQ(test, exits, 1UL);
+	KUNIT_EXPECT_FALSE(test, restricted);
+	KUNIT_EXPECT_EQ(test, asi_test_nmi_val, ASI_TEST_PATTERN);
+	KUNIT_EXPECT_EQ(test, asi_audit(), 0UL);
+	asi_test_free_block(page);
+}
+
 static void asi_nonsensitive_again_reads_without_exit(struct kunit *test)
 {
 	pgd_t *kernel_rpgd = asi_restricted_pgd(swapper_pg_dir);
@@ -341,18 +400,32 @@ static bool asi_test_restricted_pte_flags(unsigned long addr,
 	return true;
 }
 
+/*
+ * With debug_pagealloc off the block is mapped by a large page (2 MiB, or
+ * part of a 1 GiB one), and unmapping one page splits it: the restricted
+ * copy must follow the split to the very same PTE table.  With it on, the
+ * block already has a PTE table, shared from the start.
+ */
 static void asi_direct_map_changes_reach_the_restricted_copy(struct kunit *test)
 {
 	unsigned long addr, flags = 0;
 	struct page *page;
+	bool was_leaf;
 
 	asi_test_need_asi(test);
 	page = asi_test_alloc_block(test);
 	addr = (unsigned long)page_address(page);
+	was_leaf = pmd_leaf(asi_dmap_normal_pmd(addr));
+	kunit_info(test, "block mapped by a %s in the normal direct map\n",
+		   was_leaf ? "large page" : "PTE table");
+	if (was_leaf)
+		KUNIT_EXPECT_TRUE(test, pmd_leaf(*asi_dmap_rpmd(addr)));
 
-	/* Unmapping one page splits a large normal entry. */
 	KUNIT_ASSERT_EQ(test, set_direct_map_invalid_noflush(page + 1), 0);
 	flush_tlb_kernel_range(addr, addr + PMD_SIZE);
+	KUNIT_EXPECT_FALSE(test, pmd_leaf(asi_dmap_normal_pmd(addr)));
+	KUNIT_EXPECT_EQ(test, pmd_val(*asi_dmap_rpmd(addr)),
+			pmd_val(asi_dmap_normal_pmd(addr)));
 	KUNIT_EXPECT_FALSE(test, asi_test_restricted_pte_flags(addr + PAGE_SIZE,
 							       &flags));
 	KUNIT_EXPECT_TRUE(test, asi_test_restricted_pte_flags(addr, &flags));
@@ -521,6 +594,7 @@ static struct kunit_case asi_test_cases[] = {
 	KUNIT_CASE(asi_enter_and_exit_switch_halves_once),
 	KUNIT_CASE(asi_restricted_tables_map_the_kernel),
 	KUNIT_CASE(asi_sensitive_block_exits_once_then_reads),
+	KUNIT_CASE(asi_sensitive_read_from_nmi_exits_once),
 	KUNIT_CASE(asi_nonsensitive_again_reads_without_exit),
 	KUNIT_CASE(asi_fault_on_unmapped_address_is_not_an_exit),
 	KUNIT_CASE(asi_sensitivity_counters_count_blocks),
