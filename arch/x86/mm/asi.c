@@ -186,6 +186,10 @@ static unsigned int __init asi_available_actions(unsigned int actions,
 }
 
 /*
+ * No CPU feature is needed beyond what x86-64 Linux requires anyway (2 MiB
+ * pages, NX); what rules ASI out is a hypervisor that owns the page tables
+ * and an explicit request for PTI.
+ *
  * Called from pti_check_boottime_disable(), before the direct map is
  * built: ASI needs the kernel mapped non-global (a global TLB entry of the
  * normal direct map would outlive the switch to the restricted tables),
@@ -202,8 +206,6 @@ bool __init asi_check_boottime_enable(bool pti_forced_on)
 		why = "Xen PV guests cannot switch their own page tables";
 	else if (pti_forced_on)
 		why = "pti=on was given too, and PTI is kept";
-	else if (!boot_cpu_has(X86_FEATURE_PSE))
-		why = "the CPU has no 2 MiB pages (PSE)";
 
 	if (why) {
 		pr_warn("asi=on ignored: %s; ASI is off\n", why);
@@ -273,7 +275,9 @@ pgd_t asi_set_pgd_pair(pgd_t *pgdp, pgd_t pgd)
 
 void asi_mm_init(struct mm_struct *mm)
 {
+	pgd_t *rkernel = asi_restricted_pgd(swapper_pg_dir);
 	pgd_t *rpgd = asi_restricted_pgd(mm->pgd);
+	unsigned long idx = pgd_index(asi_dmap_start);
 
 	/*
 	 * pgd_ctor() filled the restricted half from swapper's, direct map
@@ -281,8 +285,7 @@ void asi_mm_init(struct mm_struct *mm)
 	 * and its mm runs on the normal tables.
 	 */
 	mm->context.asi_ready = asi_enabled() &&
-				pgd_val(rpgd[pgd_index(asi_dmap_start)]) ==
-				pgd_val(asi_restricted_pgd(swapper_pg_dir)[pgd_index(asi_dmap_start)]);
+				pgd_val(rpgd[idx]) == pgd_val(rkernel[idx]);
 }
 
 bool asi_pgd_translates(pgd_t *pgd_base, unsigned long addr)

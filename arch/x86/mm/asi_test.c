@@ -294,6 +294,64 @@ static void asi_sensitive_read_from_nmi_exits_once(struct kunit *test)
 	asi_test_free_block(page);
 }
 
+/*
+ * NMIs that exit land at every point of explicit transitions: each must
+ * read the right data, and afterwards the CPU must enter and exit as
+ * usual, with the tables intact.
+ */
+static void asi_nmis_during_transitions_are_safe(struct kunit *test)
+{
+	const int rounds = 200;
+	unsigned long pfn, flags;
+	int i, j, reads, bad = 0;
+	struct page *page;
+	bool entered, exited;
+	u64 *p;
+
+	asi_test_need_asi(test);
+	page = asi_test_alloc_block(test);
+	pfn = page_to_pfn(page);
+	p = page_address(page);
+	KUNIT_ASSERT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
+	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, asi_test_nmi_handler,
+						   0, "asi_test"), 0);
+	atomic_set(&asi_test_nmi_reads, 0);
+
+	preempt_disable();
+	for (i = 0; i < rounds; i++) {
+		asi_test_nmi_val = 0;
+		WRITE_ONCE(asi_test_nmi_ptr, p + (i % 8) * (PAGE_SIZE / sizeof(u64)));
+		__apic_send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+		/* Transitions while the NMI is on its way. */
+		for (j = 0; j < 4; j++) {
+			local_irq_save(flags);
+			asi_enter();
+			asi_exit();
+			local_irq_restore(flags);
+		}
+		for (j = 0; j < 1000 && READ_ONCE(asi_test_nmi_ptr); j++)
+			udelay(1);
+		if (asi_test_nmi_val != ASI_TEST_PATTERN + (i % 8) * (PAGE_SIZE / sizeof(u64)))
+			bad++;
+	}
+	WRITE_ONCE(asi_test_nmi_ptr, NULL);
+	reads = atomic_read(&asi_test_nmi_reads);
+	asi_enter();
+	entered = asi_is_restricted();
+	asi_exit();
+	exited = !asi_is_restricted();
+	asi_enter();
+	preempt_enable();
+
+	unregister_nmi_handler(NMI_LOCAL, "asi_test");
+	KUNIT_EXPECT_EQ(test, reads, rounds);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_TRUE(test, entered);
+	KUNIT_EXPECT_TRUE(test, exited);
+	KUNIT_EXPECT_EQ(test, asi_audit(), 0UL);
+	asi_test_free_block(page);
+}
+
 static void asi_nonsensitive_again_reads_without_exit(struct kunit *test)
 {
 	pgd_t *kernel_rpgd = asi_restricted_pgd(swapper_pg_dir);
@@ -595,6 +653,7 @@ static struct kunit_case asi_test_cases[] = {
 	KUNIT_CASE(asi_restricted_tables_map_the_kernel),
 	KUNIT_CASE(asi_sensitive_block_exits_once_then_reads),
 	KUNIT_CASE(asi_sensitive_read_from_nmi_exits_once),
+	KUNIT_CASE(asi_nmis_during_transitions_are_safe),
 	KUNIT_CASE(asi_nonsensitive_again_reads_without_exit),
 	KUNIT_CASE(asi_fault_on_unmapped_address_is_not_an_exit),
 	KUNIT_CASE(asi_sensitivity_counters_count_blocks),
