@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the bench guest: the fio suite, one result line per job,
+# Runs inside the bench guest: the fio suite, two result lines per job,
 #   @@bench JOB READ_IOPS WRITE_IOPS READ_KIB WRITE_KIB@@
+#   @@events JOB KIB ASI_EXITS ASI_REENTRIES EPHMAP_MAPS EPHMAP_FLUSHES@@
+# the second with what /proc/vmstat counted during the job (exits of both
+# causes; pages invalidated one by one plus full flushes), "-" where the
+# kernel has no such counter.
 # Each file is laid out and synced first; every job then runs for a fixed
 # guest time, buffered and page-cache hot (psync, iodepth 1, one job), as in
 # the recipe of the published ASI figures.  Nothing may reach the disk
@@ -23,7 +27,20 @@ layout() { # dir file
 	sync
 }
 
+# The counters, summed into the four figures of an @@events line.
+events() {
+	awk '{ v[$1] = $2 }
+	function get(n) { return (n in v) ? v[n] : "-" }
+	function sum(a, b) { return (a == "-" || b == "-") ? "-" : a + b }
+	END {
+		print sum(get("asi_exit_fault"), get("asi_exit_explicit")),
+		      get("asi_reenter"), get("ephmap_map"),
+		      sum(get("ephmap_flush_page"), get("ephmap_flush_all"))
+	}' /proc/vmstat
+}
+
 run() { # job dir file rw bs
+	before=$(events)
 	fio --name="$1" --directory="$2" --filename="$3" --size="$size" \
 		--rw="$4" --bs="$5" --ioengine=psync --iodepth=1 --numjobs=1 \
 		--randrepeat=1 --time_based --runtime="$runtime" --invalidate=0 \
@@ -32,6 +49,14 @@ run() { # job dir file rw bs
 	awk -F';' -v j="$1" '{
 		if ($5 != 0) { print "fio error " $5 " in " j; exit 1 }
 		printf "@@bench %s %d %d %d %d@@\n", j, $8, $49, $6, $47
+	}' /tmp/fio.out
+	after=$(events)
+	awk -F';' -v j="$1" -v b="$before" -v a="$after" '{
+		n = split(b, x, " "); split(a, y, " ")
+		line = sprintf("@@events %s %d", j, $6 + $47)
+		for (i = 1; i <= n; i++)
+			line = line " " (x[i] == "-" ? "-" : y[i] - x[i])
+		print line "@@"
 	}' /tmp/fio.out
 }
 
