@@ -496,15 +496,22 @@ static void asi_switch_cr3(unsigned long cr3)
 	write_cr3(cr3);
 }
 
-static void asi_exit_now(enum asi_exit_cause cause, unsigned long address,
-			 unsigned long ip, unsigned long cr3)
+/* What every exit does once the normal tables are, or are about to be, loaded. */
+static void asi_account_exit(enum asi_exit_cause cause, unsigned long address,
+			     unsigned long ip)
 {
-	asi_switch_cr3(cr3 & ~ASI_CR3_RESTRICTED);
 	this_cpu_write(asi_cpu_restricted, false);
 	asi_run_actions(asi_exit_actions);
 	count_vm_event(cause == ASI_EXIT_FAULT ? ASI_EXITS_FAULT :
 						  ASI_EXITS_EXPLICIT);
 	trace_asi_exit(cause, address, ip);
+}
+
+static void asi_exit_now(enum asi_exit_cause cause, unsigned long address,
+			 unsigned long ip, unsigned long cr3)
+{
+	asi_switch_cr3(cr3 & ~ASI_CR3_RESTRICTED);
+	asi_account_exit(cause, address, ip);
 }
 
 bool __asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
@@ -542,10 +549,7 @@ pgd_t *__asi_switch_pgd(struct mm_struct *next)
 		return asi_restricted_pgd(next->pgd);
 
 	/* An mm without restricted tables (efi_mm): run it unrestricted. */
-	this_cpu_write(asi_cpu_restricted, false);
-	asi_run_actions(asi_exit_actions);
-	count_vm_event(ASI_EXITS_EXPLICIT);
-	trace_asi_exit(ASI_EXIT_EXPLICIT, 0, _RET_IP_);
+	asi_account_exit(ASI_EXIT_EXPLICIT, 0, _RET_IP_);
 	return next->pgd;
 }
 

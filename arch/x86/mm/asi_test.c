@@ -91,6 +91,20 @@ static struct page *asi_test_alloc_block(struct kunit *test)
 	return page;
 }
 
+/* asi_test_alloc_block(), marked sensitive. */
+static struct page *asi_test_sensitive_block(struct kunit *test)
+{
+	struct page *page = asi_test_alloc_block(test);
+	unsigned long pfn = page_to_pfn(page);
+	int ret = asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES);
+
+	if (ret)
+		__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, asi_pfn_is_sensitive(pfn));
+	return page;
+}
+
 static void asi_test_free_block(struct page *page)
 {
 	asi_set_nonsensitive(page_to_pfn(page), ASI_TEST_BLOCK_PAGES);
@@ -202,17 +216,14 @@ static void asi_sensitive_block_exits_once_then_reads(struct kunit *test)
 {
 	pgd_t *kernel_rpgd = asi_restricted_pgd(swapper_pg_dir);
 	struct page *page;
-	unsigned long pfn, exits, fault_exits;
+	unsigned long exits, fault_exits;
 	u64 *p, first, second;
 	pmd_t *rpmd;
 
 	asi_test_need_asi(test);
-	page = asi_test_alloc_block(test);
-	pfn = page_to_pfn(page);
+	page = asi_test_sensitive_block(test);
 	p = page_address(page);
 
-	KUNIT_ASSERT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
-	KUNIT_EXPECT_TRUE(test, asi_pfn_is_sensitive(pfn));
 	rpmd = asi_dmap_rpmd((unsigned long)p);
 	KUNIT_ASSERT_NOT_NULL(test, rpmd);
 	KUNIT_EXPECT_EQ(test, pmd_val(*rpmd), 0UL);
@@ -254,22 +265,27 @@ static int asi_test_nmi_handler(unsigned int type, struct pt_regs *regs)
 	return NMI_HANDLED;
 }
 
+/* Install the handler above with nothing to read yet. */
+static void asi_test_arm_nmi(struct kunit *test)
+{
+	WRITE_ONCE(asi_test_nmi_ptr, NULL);
+	atomic_set(&asi_test_nmi_reads, 0);
+	asi_test_nmi_val = 0;
+	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, asi_test_nmi_handler,
+						   0, "asi_test"), 0);
+}
+
 /* An NMI that touches sensitive memory exits from NMI context and is fine. */
 static void asi_sensitive_read_from_nmi_exits_once(struct kunit *test)
 {
-	unsigned long exits, pfn;
+	unsigned long exits;
 	struct page *page;
 	bool restricted;
 	int i, reads;
 
 	asi_test_need_asi(test);
-	page = asi_test_alloc_block(test);
-	pfn = page_to_pfn(page);
-	KUNIT_ASSERT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
-	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, asi_test_nmi_handler,
-						   0, "asi_test"), 0);
-	atomic_set(&asi_test_nmi_reads, 0);
-	asi_test_nmi_val = 0;
+	page = asi_test_sensitive_block(test);
+	asi_test_arm_nmi(test);
 
 	preempt_disable();
 	asi_enter();
@@ -302,20 +318,16 @@ static void asi_sensitive_read_from_nmi_exits_once(struct kunit *test)
 static void asi_nmis_during_transitions_are_safe(struct kunit *test)
 {
 	const int rounds = 200;
-	unsigned long pfn, flags;
+	unsigned long flags;
 	int i, j, reads, bad = 0;
 	struct page *page;
 	bool entered, exited;
 	u64 *p;
 
 	asi_test_need_asi(test);
-	page = asi_test_alloc_block(test);
-	pfn = page_to_pfn(page);
+	page = asi_test_sensitive_block(test);
 	p = page_address(page);
-	KUNIT_ASSERT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
-	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, asi_test_nmi_handler,
-						   0, "asi_test"), 0);
-	atomic_set(&asi_test_nmi_reads, 0);
+	asi_test_arm_nmi(test);
 
 	preempt_disable();
 	for (i = 0; i < rounds; i++) {
@@ -597,11 +609,9 @@ static void asi_auditor_finds_a_mapped_sensitive_block(struct kunit *test)
 	unsigned long addr;
 
 	asi_test_need_asi(test);
-	page = asi_test_alloc_block(test);
+	page = asi_test_sensitive_block(test);
 	addr = (unsigned long)page_address(page);
 	KUNIT_ASSERT_NOT_NULL(test, asi_dmap_rpmd(addr));
-	KUNIT_ASSERT_EQ(test, asi_set_sensitive(page_to_pfn(page),
-						ASI_TEST_BLOCK_PAGES), 0);
 
 	asi_test_plant(addr, asi_dmap_normal_pmd(addr));
 	KUNIT_EXPECT_EQ(test, asi_audit(), 1UL);
