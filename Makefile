@@ -16,7 +16,7 @@ ifneq ($(unknown_vars),)
 $(error unknown option(s): $(unknown_vars); known options: $(OPTIONS) (see `make help`))
 endif
 
-TARGETS := help deps source kernel-test kernel-bench fio initramfs test bench series clean distclean
+TARGETS := help deps source kernel-test kernel-bench kernel-noasi fio initramfs test bench series clean distclean
 
 .PHONY: $(TARGETS)
 
@@ -24,12 +24,13 @@ help:
 	@echo 'Targets:'
 	@echo '  test          build the test kernel and run every KUnit suite and guest test'
 	@echo '                (ONLY=NAME runs one boot of tests/plan, or ONLY=harness)'
-	@echo '  bench         build the bench kernel and run the fio benchmarks (bench/)'
+	@echo '  bench         build the bench kernels and run the benchmarks (bench/)'
 	@echo '  series        export the change as a numbered patch series (build/series/)'
 	@echo '  deps          install what the harness needs (apt-get)'
 	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
 	@echo '  kernel-test   build the test kernel (build/obj-test)'
 	@echo '  kernel-bench  build the bench kernel (build/obj-bench)'
+	@echo '  kernel-noasi  build the bench kernel without ASI (build/obj-noasi)'
 	@echo '  fio           build the static fio for the guest'
 	@echo '  initramfs     assemble the guest initramfs'
 	@echo '  clean         remove kernel objects, guest images and logs (keeps the sources)'
@@ -48,6 +49,9 @@ kernel-test: source
 kernel-bench: source
 	@scripts/build-kernel bench
 
+kernel-noasi: source
+	@scripts/build-kernel noasi
+
 fio: deps
 	@scripts/build-fio
 
@@ -57,14 +61,14 @@ initramfs: fio
 test: kernel-test initramfs
 	@scripts/run-tests $(if $(ONLY),--only $(ONLY))
 
-bench: kernel-bench initramfs
+bench: kernel-bench kernel-noasi initramfs
 	@bench/run
 
 series: source
 	@scripts/export-series
 
 clean:
-	rm -rf build/obj-test build/obj-bench build/guest build/logs build/series
+	rm -rf build/obj-test build/obj-bench build/obj-noasi build/guest build/logs build/series
 
 distclean:
 	rm -rf build

@@ -537,12 +537,16 @@ static void asi_context_switch_keeps_restricted_tables(struct kunit *test)
 	kthread_use_mm(mm);
 	KUNIT_EXPECT_EQ(test, __read_cr3() & CR3_ADDR_MASK,
 			__pa(asi_restricted_pgd(mm->pgd)));
+	KUNIT_EXPECT_EQ(test, asi_test_this_cpu_exits() - exits, 0UL);
 	uaddr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(uaddr));
+	/* Zeroing the new anonymous page, which is sensitive, may exit. */
 	if (!IS_ERR_VALUE(uaddr))
 		KUNIT_EXPECT_EQ(test, copy_to_user((void __user *)uaddr, &val,
 						   sizeof(val)), 0UL);
+	asi_enter();
+	exits = asi_test_this_cpu_exits();
 	msleep(20);
 	restricted = asi_is_restricted();
 	kthread_unuse_mm(mm);

@@ -42,6 +42,32 @@ TRACE_EVENT(asi_exit,
 		  __entry->address, (void *)__entry->ip)
 );
 
+/*
+ * The page allocator flipped a free block of 2^@order pages at @pfn to
+ * sensitive (left out of the restricted direct map) or back.
+ */
+TRACE_EVENT(asi_flip,
+
+	TP_PROTO(unsigned long pfn, unsigned int order, bool sensitive),
+
+	TP_ARGS(pfn, order, sensitive),
+
+	TP_STRUCT__entry(
+		__field(unsigned long, pfn)
+		__field(unsigned int, order)
+		__field(bool, sensitive)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->sensitive = sensitive;
+	),
+
+	TP_printk("pfn=0x%lx order=%u to=%s", __entry->pfn, __entry->order,
+		  __entry->sensitive ? "sensitive" : "nonsensitive")
+);
+
 #endif /* _TRACE_ASI_H */
 
 #include <trace/define_trace.h>

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flipping free pageblocks between sensitive and non-sensitive.
+ *
+ * ASI maps memory into its restricted direct map in whole 2 MiB blocks
+ * (asi_set_sensitive() / asi_set_nonsensitive()), and a pageblock is one
+ * or more such blocks, so the page allocator keeps sensitivity per
+ * pageblock and never mixes the two kinds in one.  When an allocation
+ * finds no free page of its sensitivity, __rmqueue_flip() takes a whole
+ * free block of the other kind out of the buddy lists, changes its
+ * mapping with the zone lock dropped, and gives back what the allocation
+ * does not use:
+ *
+ *  - to sensitive: unmap from the restricted direct map; the TLB shootdown
+ *    needs IRQs on and no spinlock held, so only callers that may sleep
+ *    flip;
+ *  - to non-sensitive: zero the block first, as it may hold another
+ *    process's data, then map it.
+ *
+ * A non-sensitive allocation that may not flip (atomic, IRQs off) gets a
+ * sensitive page instead: only its accesses pay, by exiting ASI.  A
+ * sensitive one fails in this zone, as handing it mapped memory would leak
+ * it; the caller's slow path reclaims, and reclaim frees user memory,
+ * which is sensitive.  When no whole free block of the other kind exists,
+ * kswapd is woken at pageblock order so that reclaim and kcompactd make
+ * one.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/seq_file.h>
+#include <linux/vmstat.h>
+#include <trace/events/asi.h>
+
+#include "internal.h"
+
+static void set_blocks_sensitive(struct page *page, unsigned int order,
+				 bool sensitive)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long end = pfn + (1UL << order);
+
+	for (; pfn < end; pfn += pageblock_nr_pages)
+		set_pfnblock_flags_mask(pfn_to_page(pfn),
+					sensitive ? BIT(PB_sensitive) : 0,
+					pfn, BIT(PB_sensitive));
+}
+
+/*
+ * Free pages may be unmapped from the normal direct map too
+ * (debug_pagealloc): map them for as long as the zeroing takes.
+ */
+static void zero_free_block(struct page *page, unsigned int order)
+{
+	unsigned long i, nr = 1UL << order;
+
+	debug_pagealloc_map_pages(page, nr);
+	for (i = 0; i < nr; i++)
+		clear_page(page_address(page + i));
+	debug_pagealloc_unmap_pages(page, nr);
+}
+
+static int flip_block(struct page *page, unsigned int order, bool sensitive)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int err;
+
+	if (sensitive) {
+		err = asi_set_sensitive(pfn, 1UL << order);
+	} else {
+		zero_free_block(page, order);
+		err = asi_set_nonsensitive(pfn, 1UL << order);
+	}
+	if (WARN_ONCE(err, "page_alloc: flip of pfn %#lx order %u failed: %d\n",
+		      pfn, order, err))
+		return err;
+
+	set_blocks_sensitive(page, order, sensitive);
+	count_vm_events(sensitive ? ASI_FLIP_SENSITIVE : ASI_FLIP_NONSENSITIVE,
+			1UL << (order - pageblock_order));
+	trace_asi_flip(pfn, order, sensitive);
+	return 0;
+}
+
+/* Give back the pieces of a block of @block_order past its first @order. */
+static void free_block_tail(struct zone *zone, struct page *page,
+			    unsigned int order, unsigned int block_order)
+{
+	unsigned int i;
+
+	for (i = order; i < block_order; i++)
+		free_block_to_buddy(zone, page + (1UL << i), i);
+}
+
+struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
+			    gfp_t gfp, unsigned int alloc_flags, int freetype)
+{
+	bool sensitive = freetype_sensitive(freetype);
+	int other = migrate_to_freetype(free_to_migratetype(freetype),
+					!sensitive);
+	unsigned int block_order = max_t(unsigned int, order, pageblock_order);
+	struct page *page;
+
+	if (!gfpflags_allow_blocking(gfp) || irqs_disabled()) {
+		if (sensitive) {
+			count_vm_event(ASI_ALLOC_NOFLIP);
+			return NULL;
+		}
+		page = rmqueue_block(zone, order, other, alloc_flags);
+		if (page)
+			count_vm_event(ASI_ALLOC_FALLBACK);
+		return page;
+	}
+
+	page = rmqueue_block(zone, block_order, other, alloc_flags);
+	if (!page) {
+		count_vm_event(ASI_FLIP_NOBLOCK);
+		if (!sensitive) {
+			page = rmqueue_block(zone, order, other, alloc_flags);
+			if (page)
+				count_vm_event(ASI_ALLOC_FALLBACK);
+			return page;
+		}
+		wakeup_kswapd(zone, gfp, pageblock_order, zone_idx(zone));
+		return NULL;
+	}
+
+	if (flip_block(page, block_order, sensitive)) {
+		free_block_to_buddy(zone, page, block_order);
+		return NULL;
+	}
+	free_block_tail(zone, page, order, block_order);
+	return page;
+}
+
+/*
+ * Pageblocks whose PB_sensitive disagrees with what the restricted direct
+ * map holds for them: 0 unless something changed one without the other.
+ */
+unsigned long page_sensitivity_mismatches(struct zone *zone)
+{
+	unsigned long pfn, end = zone_end_pfn(zone), bad = 0;
+
+	for (pfn = pageblock_start_pfn(zone->zone_start_pfn); pfn < end;
+	     pfn += pageblock_nr_pages) {
+		struct page *page = pfn_to_online_page(pfn);
+		unsigned long i;
+		bool sensitive;
+
+		if (!page || page_zone(page) != zone)
+			continue;
+		sensitive = pfnblock_sensitive(page, pfn);
+		for (i = 0; i < pageblock_nr_pages; i += PTRS_PER_PMD) {
+			if (asi_pfn_is_sensitive(pfn + i) != sensitive) {
+				bad++;
+				break;
+			}
+		}
+	}
+	return bad;
+}
+
+#ifdef CONFIG_DEBUG_FS
+/*
+ * /sys/kernel/debug/page_sensitivity: per zone, pageblocks by sensitivity
+ * and free pages by sensitivity, order and migratetype (what
+ * /proc/pagetypeinfo shows summed over both sensitivities).
+ */
+static void show_zone(struct seq_file *m, struct zone *zone)
+{
+	unsigned long pfn, blocks[2] = { 0, 0 }, free[2] = { 0, 0 };
+	unsigned long end = zone_end_pfn(zone);
+	unsigned int order;
+	int ft;
+
+	for (pfn = pageblock_start_pfn(zone->zone_start_pfn); pfn < end;
+	     pfn += pageblock_nr_pages) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (!page || page_zone(page) != zone)
+			continue;
+		blocks[pfnblock_sensitive(page, pfn)]++;
+	}
+
+	seq_printf(m, "zone %s blocks: sensitive %lu nonsensitive %lu mismatched %lu\n",
+		   zone->name, blocks[1], blocks[0],
+		   page_sensitivity_mismatches(zone));
+	for (ft = 0; ft < NR_FREETYPES; ft++) {
+		seq_printf(m, "zone %s free %-12s %-12s", zone->name,
+			   migratetype_names[free_to_migratetype(ft)],
+			   freetype_sensitive(ft) ? "sensitive" : "nonsensitive");
+		for (order = 0; order < NR_PAGE_ORDERS; order++) {
+			struct list_head *pos;
+			unsigned long n = 0;
+
+			spin_lock_irq(&zone->lock);
+			list_for_each(pos, &zone->free_area[order].free_list[ft])
+				n++;
+			spin_unlock_irq(&zone->lock);
+			free[freetype_sensitive(ft)] += n << order;
+			seq_printf(m, " %6lu", n);
+		}
+		seq_putc(m, '\n');
+	}
+	seq_printf(m, "zone %s free pages: sensitive %lu nonsensitive %lu\n",
+		   zone->name, free[1], free[0]);
+}
+
+static int page_sensitivity_show(struct seq_file *m, void *v)
+{
+	struct zone *zone;
+
+	seq_printf(m, "asi %s, pageblock order %u\n",
+		   asi_enabled() ? "on" : "off", pageblock_order);
+	for_each_populated_zone(zone)
+		show_zone(m, zone);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(page_sensitivity);
+
+static int __init page_sensitivity_debugfs_init(void)
+{
+	debugfs_create_file("page_sensitivity", 0400, NULL, NULL,
+			    &page_sensitivity_fops);
+	return 0;
+}
+late_initcall(page_sensitivity_debugfs_init);
+#endif /* CONFIG_DEBUG_FS */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sensitivity in the page allocator, for Address Space Isolation.
+ *
+ * With asi=on, every pageblock is either sensitive (left out of the
+ * restricted direct map; PB_sensitive set) or not, and its free pages sit
+ * on the free lists of that sensitivity.  An allocation's sensitivity comes
+ * from __GFP_SENSITIVE.  When the lists it wants are empty, a whole free
+ * block of the other kind is flipped (mm/page_sensitivity.c).  With ASI
+ * off, or not built, every block is non-sensitive and every freetype is
+ * just a migratetype.
+ */
+#ifndef __MM_PAGE_SENSITIVITY_H
+#define __MM_PAGE_SENSITIVITY_H
+
+#include <linux/asi.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/pageblock-flags.h>
+
+struct zone;
+
+#ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
+
+static inline bool pfnblock_sensitive(const struct page *page,
+				      unsigned long pfn)
+{
+	return asi_enabled() &&
+		get_pfnblock_flags_mask(page, pfn, BIT(PB_sensitive));
+}
+
+static inline bool gfp_sensitive(gfp_t gfp)
+{
+	return asi_enabled() && (gfp & __GFP_SENSITIVE);
+}
+
+/* In mm/page_alloc.c, for the flip below. */
+struct page *rmqueue_block(struct zone *zone, unsigned int order,
+			   int freetype, unsigned int alloc_flags);
+void free_block_to_buddy(struct zone *zone, struct page *page,
+			unsigned int order);
+
+struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
+			    gfp_t gfp, unsigned int alloc_flags, int freetype);
+unsigned long page_sensitivity_mismatches(struct zone *zone);
+
+/*
+ * The buddy lists of @freetype are empty: get a page of @order from those
+ * of the other sensitivity, flipping a whole free block when @gfp allows.
+ * Called with no lock held.
+ */
+static inline struct page *rmqueue_flip(struct zone *zone, unsigned int order,
+					gfp_t gfp, unsigned int alloc_flags,
+					int freetype)
+{
+	if (!asi_enabled())
+		return NULL;
+	return __rmqueue_flip(zone, order, gfp, alloc_flags, freetype);
+}
+
+#else /* !CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
+
+static inline bool pfnblock_sensitive(const struct page *page,
+				      unsigned long pfn)
+{
+	return false;
+}
+
+static inline bool gfp_sensitive(gfp_t gfp)
+{
+	return false;
+}
+
+static inline struct page *rmqueue_flip(struct zone *zone, unsigned int order,
+					gfp_t gfp, unsigned int alloc_flags,
+					int freetype)
+{
+	return NULL;
+}
+
+#endif /* CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
+
+/* Migration: sensitive data must only move into sensitive memory. */
+static inline gfp_t folio_sensitivity_gfp(struct folio *folio)
+{
+	return pfnblock_sensitive(&folio->page, folio_pfn(folio)) ?
+		__GFP_SENSITIVE : 0;
+}
+
+static inline bool folio_sensitivity_ok(struct folio *src, struct folio *dst)
+{
+	return !pfnblock_sensitive(&src->page, folio_pfn(src)) ||
+		pfnblock_sensitive(&dst->page, folio_pfn(dst));
+}
+
+/* The free list a page of a block of @migratetype belongs on. */
+static inline int page_freetype(const struct page *page, int migratetype)
+{
+	return migrate_to_freetype(migratetype,
+				   pfnblock_sensitive(page, page_to_pfn(page)));
+}
+
+/* The free lists an allocation with @gfp takes from. */
+static inline int gfp_freetype(gfp_t gfp, int migratetype)
+{
+	return migrate_to_freetype(migratetype, gfp_sensitive(gfp));
+}
+
+#endif /* __MM_PAGE_SENSITIVITY_H */
