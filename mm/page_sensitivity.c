@@ -17,13 +17,16 @@
  *  - to non-sensitive: zero the block first, as it may hold another
  *    process's data, then map it.
  *
- * A non-sensitive allocation that may not flip (atomic, IRQs off) gets a
- * sensitive page instead: only its accesses pay, by exiting ASI.  A
- * sensitive one fails in this zone, as handing it mapped memory would leak
- * it; the caller's slow path reclaims, and reclaim frees user memory,
- * which is sensitive.  When no whole free block of the other kind exists,
- * kswapd is woken at pageblock order so that reclaim and kcompactd make
- * one.
+ * An allocation that may not flip (atomic, IRQs off), or finds no whole
+ * free block of the other kind, fails in this zone.  A sensitive one must:
+ * mapped memory would leak it.  A non-sensitive one must too, unless it is
+ * movable: the kernel touches its own structures (task, stack, page
+ * tables, trace buffers) on the way into the fault handler that exits ASI,
+ * so they must never be sensitive; movable kernel memory is touched only
+ * from ordinary code, where an exit is just a cost.  After a failure the
+ * caller's slow path reclaims (what reclaim frees, page cache and
+ * anonymous memory, is sensitive), and kswapd is woken at pageblock order
+ * so that reclaim and kcompactd make whole free blocks to flip.
  */
 
 #include <linux/debugfs.h>
@@ -50,19 +53,27 @@ static void set_blocks_sensitive(struct page *page, unsigned int order,
 
 /*
  * Free pages may be unmapped from the normal direct map too
- * (debug_pagealloc): map them for as long as the zeroing takes.
+ * (debug_pagealloc): map them for as long as the zeroing takes.  Free
+ * pages under page_poison= must keep the poison the allocator checks for,
+ * which wipes them as well.
  */
-static void zero_free_block(struct page *page, unsigned int order)
+static void zero_block(struct page *page, unsigned int order, bool free)
 {
 	unsigned long i, nr = 1UL << order;
 
-	debug_pagealloc_map_pages(page, nr);
-	for (i = 0; i < nr; i++)
-		clear_page(page_address(page + i));
-	debug_pagealloc_unmap_pages(page, nr);
+	if (free)
+		debug_pagealloc_map_pages(page, nr);
+	if (free && page_poisoning_enabled_static())
+		kernel_poison_pages(page, nr);
+	else
+		for (i = 0; i < nr; i++)
+			clear_page(page_address(page + i));
+	if (free)
+		debug_pagealloc_unmap_pages(page, nr);
 }
 
-static int flip_block(struct page *page, unsigned int order, bool sensitive)
+static int flip_block(struct page *page, unsigned int order, bool sensitive,
+		      bool free)
 {
 	unsigned long pfn = page_to_pfn(page);
 	int err;
@@ -70,7 +81,7 @@ static int flip_block(struct page *page, unsigned int order, bool sensitive)
 	if (sensitive) {
 		err = asi_set_sensitive(pfn, 1UL << order);
 	} else {
-		zero_free_block(page, order);
+		zero_block(page, order, free);
 		err = asi_set_nonsensitive(pfn, 1UL << order);
 	}
 	if (WARN_ONCE(err, "page_alloc: flip of pfn %#lx order %u failed: %d\n",
@@ -104,35 +115,70 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 	struct page *page;
 
 	if (!gfpflags_allow_blocking(gfp) || irqs_disabled()) {
-		if (sensitive) {
-			count_vm_event(ASI_ALLOC_NOFLIP);
-			return NULL;
-		}
-		page = rmqueue_block(zone, order, other, alloc_flags);
-		if (page)
-			count_vm_event(ASI_ALLOC_FALLBACK);
+		page = NULL;
+		if (!sensitive && (gfp & __GFP_MOVABLE))
+			page = rmqueue_block(zone, order, other, alloc_flags);
+		count_vm_event(page ? ASI_ALLOC_FALLBACK : ASI_ALLOC_NOFLIP);
+		if (!page && (gfp & __GFP_KSWAPD_RECLAIM))
+			wakeup_kswapd(zone, gfp, pageblock_order, zone_idx(zone));
 		return page;
 	}
 
 	page = rmqueue_block(zone, block_order, other, alloc_flags);
 	if (!page) {
 		count_vm_event(ASI_FLIP_NOBLOCK);
-		if (!sensitive) {
+		if (!sensitive && (gfp & __GFP_MOVABLE)) {
 			page = rmqueue_block(zone, order, other, alloc_flags);
-			if (page)
+			if (page) {
 				count_vm_event(ASI_ALLOC_FALLBACK);
-			return page;
+				return page;
+			}
 		}
 		wakeup_kswapd(zone, gfp, pageblock_order, zone_idx(zone));
 		return NULL;
 	}
 
-	if (flip_block(page, block_order, sensitive)) {
+	if (flip_block(page, block_order, sensitive, true)) {
 		free_block_to_buddy(zone, page, block_order);
 		return NULL;
 	}
 	free_block_tail(zone, page, order, block_order);
 	return page;
+}
+
+/*
+ * alloc_contig_range() (CMA, gigantic pages) took [@start, @end) from
+ * blocks of whatever sensitivity: make each whole block in the range what
+ * @gfp asks for, zeroing one that becomes non-sensitive.  A block only
+ * partly in the range keeps its sensitivity, as its other pages are not
+ * ours; that is safe for a non-sensitive request (its accesses exit), and
+ * fails a sensitive one with -EBUSY.  Called where the caller may sleep.
+ */
+int contig_range_set_sensitivity(unsigned long start, unsigned long end,
+				 gfp_t gfp)
+{
+	bool sensitive = gfp_sensitive(gfp);
+	unsigned long pfn;
+	int err;
+
+	if (!asi_enabled())
+		return 0;
+	for (pfn = pageblock_start_pfn(start); pfn < end;
+	     pfn += pageblock_nr_pages) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (pfnblock_sensitive(page, pfn) == sensitive)
+			continue;
+		if (pfn < start || pfn + pageblock_nr_pages > end) {
+			if (sensitive)
+				return -EBUSY;
+			continue;
+		}
+		err = flip_block(page, pageblock_order, sensitive, false);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*

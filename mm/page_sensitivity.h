@@ -23,14 +23,14 @@ struct zone;
 
 #ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
 
-static inline bool pfnblock_sensitive(const struct page *page,
-				      unsigned long pfn)
+static __always_inline bool pfnblock_sensitive(const struct page *page,
+					       unsigned long pfn)
 {
 	return asi_enabled() &&
 		get_pfnblock_flags_mask(page, pfn, BIT(PB_sensitive));
 }
 
-static inline bool gfp_sensitive(gfp_t gfp)
+static __always_inline bool gfp_sensitive(gfp_t gfp)
 {
 	return asi_enabled() && (gfp & __GFP_SENSITIVE);
 }
@@ -44,15 +44,18 @@ void free_block_to_buddy(struct zone *zone, struct page *page,
 struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 			    gfp_t gfp, unsigned int alloc_flags, int freetype);
 unsigned long page_sensitivity_mismatches(struct zone *zone);
+int contig_range_set_sensitivity(unsigned long start, unsigned long end,
+				 gfp_t gfp);
 
 /*
  * The buddy lists of @freetype are empty: get a page of @order from those
  * of the other sensitivity, flipping a whole free block when @gfp allows.
  * Called with no lock held.
  */
-static inline struct page *rmqueue_flip(struct zone *zone, unsigned int order,
-					gfp_t gfp, unsigned int alloc_flags,
-					int freetype)
+static __always_inline struct page *rmqueue_flip(struct zone *zone,
+						 unsigned int order, gfp_t gfp,
+						 unsigned int alloc_flags,
+						 int freetype)
 {
 	if (!asi_enabled())
 		return NULL;
@@ -79,6 +82,12 @@ static inline struct page *rmqueue_flip(struct zone *zone, unsigned int order,
 	return NULL;
 }
 
+static inline int contig_range_set_sensitivity(unsigned long start,
+					       unsigned long end, gfp_t gfp)
+{
+	return 0;
+}
+
 #endif /* CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
 
 /* Migration: sensitive data must only move into sensitive memory. */
@@ -94,15 +103,35 @@ static inline bool folio_sensitivity_ok(struct folio *src, struct folio *dst)
 		pfnblock_sensitive(&dst->page, folio_pfn(dst));
 }
 
+/*
+ * The free list a page of this block goes on, from one read of the
+ * pageblock flags: its migratetype and, with ASI on, its sensitivity.
+ */
+static __always_inline int pfnblock_freetype(const struct page *page,
+					     unsigned long pfn)
+{
+#ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
+	if (asi_enabled()) {
+		unsigned long flags = get_pfnblock_flags_mask(page, pfn,
+					MIGRATETYPE_MASK | BIT(PB_sensitive));
+
+		return migrate_to_freetype(flags & MIGRATETYPE_MASK,
+					   flags & BIT(PB_sensitive));
+	}
+#endif
+	return get_pfnblock_flags_mask(page, pfn, MIGRATETYPE_MASK);
+}
+
 /* The free list a page of a block of @migratetype belongs on. */
-static inline int page_freetype(const struct page *page, int migratetype)
+static __always_inline int page_freetype(const struct page *page,
+					 int migratetype)
 {
 	return migrate_to_freetype(migratetype,
 				   pfnblock_sensitive(page, page_to_pfn(page)));
 }
 
 /* The free lists an allocation with @gfp takes from. */
-static inline int gfp_freetype(gfp_t gfp, int migratetype)
+static __always_inline int gfp_freetype(gfp_t gfp, int migratetype)
 {
 	return migrate_to_freetype(migratetype, gfp_sensitive(gfp));
 }

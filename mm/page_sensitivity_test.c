@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/asi.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/vmstat.h>
@@ -199,8 +200,8 @@ static void flip_to_nonsensitive_hands_out_zeroes(struct kunit *test)
 }
 
 /*
- * Allocations that may not sleep never flip: with IRQs off, a sensitive
- * one finds no page when its lists are empty, and a non-sensitive one
+ * Allocations that may not sleep never flip: with IRQs off, one whose
+ * lists are empty finds no page, except a movable non-sensitive one, which
  * falls back to a sensitive page.  Both are counted.
  */
 #define NR_ATOMIC 256
@@ -209,8 +210,9 @@ static void atomic_allocations_never_flip(struct kunit *test)
 {
 	int sens = migrate_to_freetype(MIGRATE_UNMOVABLE, true);
 	int nonsens = migrate_to_freetype(MIGRATE_UNMOVABLE, false);
+	int movable = migrate_to_freetype(MIGRATE_MOVABLE, false);
 	unsigned long flips, noflip, fallback, flags;
-	struct page **pages, *page, *fell;
+	struct page **pages, *page, *kernel, *fell;
 	struct zone *zone;
 	int i, wrong = 0;
 
@@ -230,17 +232,19 @@ static void atomic_allocations_never_flip(struct kunit *test)
 	fallback = this_cpu_event(ASI_ALLOC_FALLBACK);
 
 	page = __rmqueue_flip(zone, 0, GFP_ATOMIC, 0, sens);
-	fell = __rmqueue_flip(zone, 0, GFP_ATOMIC, 0, nonsens);
+	kernel = __rmqueue_flip(zone, 0, GFP_ATOMIC, 0, nonsens);
+	fell = __rmqueue_flip(zone, 0, GFP_ATOMIC | __GFP_MOVABLE, 0, movable);
 	for (i = 0; i < NR_ATOMIC; i++)
 		pages[i] = alloc_page(GFP_ATOMIC | __GFP_NOWARN |
 				      (i & 1 ? __GFP_SENSITIVE : 0));
 
 	KUNIT_EXPECT_EQ(test, this_cpu_flips() - flips, 0UL);
-	KUNIT_EXPECT_GE(test, this_cpu_event(ASI_ALLOC_NOFLIP) - noflip, 1UL);
+	KUNIT_EXPECT_GE(test, this_cpu_event(ASI_ALLOC_NOFLIP) - noflip, 2UL);
 	KUNIT_EXPECT_GE(test, this_cpu_event(ASI_ALLOC_FALLBACK) - fallback, 1UL);
 	local_irq_restore(flags);
 
 	KUNIT_EXPECT_NULL(test, page);
+	KUNIT_EXPECT_NULL(test, kernel);
 	KUNIT_EXPECT_NOT_NULL(test, fell);
 	if (fell) {
 		KUNIT_EXPECT_TRUE(test, page_is_sensitive(fell));
@@ -249,8 +253,8 @@ static void atomic_allocations_never_flip(struct kunit *test)
 	for (i = 0; i < NR_ATOMIC; i++) {
 		if (!pages[i])
 			continue;
-		/* A sensitive request never gets a mapped page. */
-		if ((i & 1) && !page_is_sensitive(pages[i]))
+		/* Each gets a page of its own sensitivity. */
+		if (page_is_sensitive(pages[i]) != (i & 1))
 			wrong++;
 		__free_page(pages[i]);
 	}
@@ -259,9 +263,9 @@ static void atomic_allocations_never_flip(struct kunit *test)
 
 /*
  * Allocate more than half of memory as sensitive, free it, then the same
- * as non-sensitive: every page has the sensitivity asked for (or, for a
- * non-sensitive one, a counted fallback), and afterwards the restricted
- * tables and the pageblock flags agree everywhere.
+ * as non-sensitive: every page has the sensitivity asked for (neither is
+ * movable, so neither falls back), and afterwards the restricted tables
+ * and the pageblock flags agree everywhere.
  */
 static unsigned long fill_half(struct kunit *test, gfp_t gfp,
 			       struct list_head *pages, unsigned long *wrong)
@@ -307,7 +311,7 @@ static void free_all(struct list_head *pages)
 static void half_of_memory_each_way_leaves_auditor_at_zero(struct kunit *test)
 {
 	unsigned long target = totalram_pages() / 2;
-	unsigned long got, wrong = 0, fallback, flips;
+	unsigned long got, wrong = 0, flips;
 	struct zone *zone;
 	LIST_HEAD(pages);
 
@@ -323,12 +327,11 @@ static void half_of_memory_each_way_leaves_auditor_at_zero(struct kunit *test)
 	 * needs some of them back.
 	 */
 	wrong = 0;
-	fallback = all_cpus_event(ASI_ALLOC_FALLBACK);
 	flips = all_cpus_event(ASI_FLIP_NONSENSITIVE);
 	got = fill_half(test, GFP_KERNEL, &pages, &wrong);
 	free_all(&pages);
 	KUNIT_EXPECT_GT(test, got, target);
-	KUNIT_EXPECT_LE(test, wrong, all_cpus_event(ASI_ALLOC_FALLBACK) - fallback);
+	KUNIT_EXPECT_EQ(test, wrong, 0UL);
 	KUNIT_EXPECT_GT(test, all_cpus_event(ASI_FLIP_NONSENSITIVE) - flips, 0UL);
 
 	KUNIT_EXPECT_EQ(test, asi_audit(), 0UL);
@@ -337,12 +340,61 @@ static void half_of_memory_each_way_leaves_auditor_at_zero(struct kunit *test)
 				    "zone %s", zone->name);
 }
 
+#ifdef CONFIG_CONTIG_ALLOC
+/*
+ * A contiguous range gets the sensitivity asked for, whatever its blocks
+ * had: two blocks taken as user memory are sensitive; planted, freed and
+ * taken again as kernel memory, they are non-sensitive and zeroed.
+ */
+static void contig_range_gets_the_sensitivity_asked_for(struct kunit *test)
+{
+	unsigned long nr = 2 * pageblock_nr_pages, pfn, i;
+	struct page *page;
+	int ret, tries, nonzero = 0;
+
+	need_asi(test);
+	page = alloc_contig_pages(nr, GFP_USER | __GFP_NOWARN, numa_node_id(),
+				  NULL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pfn = page_to_pfn(page);
+	for (i = 0; i < nr; i += pageblock_nr_pages) {
+		KUNIT_EXPECT_TRUE(test, pfnblock_sensitive(page + i, pfn + i));
+		KUNIT_EXPECT_TRUE(test, asi_pfn_is_sensitive(pfn + i));
+	}
+	for (i = 0; i < nr; i++)
+		memset(page_address(page + i), PATTERN, PAGE_SIZE);
+	free_contig_range(pfn, nr);
+
+	/* The same range again; a racing allocation may hold a page a while. */
+	for (tries = 0; tries < 5; tries++) {
+		ret = alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+					 GFP_KERNEL | __GFP_NOWARN);
+		if (ret != -EBUSY)
+			break;
+		msleep(20);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	for (i = 0; i < nr; i += pageblock_nr_pages) {
+		KUNIT_EXPECT_FALSE(test, pfnblock_sensitive(page + i, pfn + i));
+		KUNIT_EXPECT_FALSE(test, asi_pfn_is_sensitive(pfn + i));
+	}
+	for (i = 0; i < nr; i++)
+		nonzero += !!memchr_inv(page_address(page + i), 0, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, nonzero, 0);
+	KUNIT_EXPECT_EQ(test, exits_to_read(page), 0UL);
+	free_contig_range(pfn, nr);
+}
+#endif
+
 static struct kunit_case page_sensitivity_test_cases[] = {
 	KUNIT_CASE(index_helpers_round_trip),
 	KUNIT_CASE(sensitive_pages_absent_from_restricted_map),
 	KUNIT_CASE(flip_to_nonsensitive_hands_out_zeroes),
 	KUNIT_CASE(atomic_allocations_never_flip),
 	KUNIT_CASE(half_of_memory_each_way_leaves_auditor_at_zero),
+#ifdef CONFIG_CONTIG_ALLOC
+	KUNIT_CASE(contig_range_gets_the_sensitivity_asked_for),
+#endif
 	{}
 };
 

@@ -45,7 +45,7 @@ lost=$(grep -c 'LOST' $t/trace || true)
 echo "flips during the workload: $((s1 - s0)) to sensitive, $((n1 - n0)) to non-sensitive, $traced traced"
 echo "flips since boot: $s1 to sensitive, $n1 to non-sensitive," \
 	"$(vm asi_flip_noblock) without a free block, $(vm asi_alloc_fallback) fallbacks," \
-	"$(vm asi_alloc_noflip) atomic sensitive refusals"
+	"$(vm asi_alloc_noflip) refusals of allocations that could not sleep"
 [ "$s1" -gt 0 ] || { echo "FAIL: no block ever flipped to sensitive"; exit 1; }
 [ "$n1" -gt 0 ] || { echo "FAIL: no block ever flipped back to non-sensitive"; exit 1; }
 [ $((s1 - s0)) -gt 0 ] || { echo "FAIL: touching most of memory flipped nothing"; exit 1; }

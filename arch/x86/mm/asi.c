@@ -288,7 +288,23 @@ void asi_mm_init(struct mm_struct *mm)
 				pgd_val(rpgd[idx]) == pgd_val(rkernel[idx]);
 }
 
-bool asi_pgd_translates(pgd_t *pgd_base, unsigned long addr)
+/* Whether the restricted tables leave out the page holding @table. */
+static bool asi_table_unreadable(const void *table)
+{
+	unsigned long addr = (unsigned long)table;
+
+	return asi_addr_in_dmap(addr) &&
+	       test_bit(asi_dmap_block(addr), asi_sensitive_blocks);
+}
+
+/*
+ * The walk behind asi_pgd_translates().  With @restricted, for a caller
+ * running on the restricted tables, it answers true as soon as a
+ * page-table page on the way is one those tables leave out, which it
+ * could not read.
+ */
+static bool asi_walk_translates(pgd_t *pgd_base, unsigned long addr,
+				bool restricted)
 {
 	pgd_t *pgd = pgd_offset_pgd(pgd_base, addr);
 	p4d_t *p4d;
@@ -296,25 +312,40 @@ bool asi_pgd_translates(pgd_t *pgd_base, unsigned long addr)
 	pmd_t *pmd, pmdv;
 	pte_t *pte;
 
+	if (restricted && asi_table_unreadable(pgd))
+		return true;
 	if (!pgd_present(READ_ONCE(*pgd)))
 		return false;
 	p4d = p4d_offset(pgd, addr);
+	if (restricted && asi_table_unreadable(p4d))
+		return true;
 	if (!p4d_present(READ_ONCE(*p4d)))
 		return false;
 	pud = pud_offset(p4d, addr);
+	if (restricted && asi_table_unreadable(pud))
+		return true;
 	pudv = READ_ONCE(*pud);
 	if (!(pud_flags(pudv) & _PAGE_PRESENT))
 		return false;
 	if (pud_leaf(pudv))
 		return true;
 	pmd = pmd_offset(pud, addr);
+	if (restricted && asi_table_unreadable(pmd))
+		return true;
 	pmdv = READ_ONCE(*pmd);
 	if (!(pmd_flags(pmdv) & _PAGE_PRESENT))
 		return false;
 	if (pmd_leaf(pmdv))
 		return true;
 	pte = pte_offset_kernel(pmd, addr);
+	if (restricted && asi_table_unreadable(pte))
+		return true;
 	return pte_flags(READ_ONCE(*pte)) & _PAGE_PRESENT;
+}
+
+bool asi_pgd_translates(pgd_t *pgd_base, unsigned long addr)
+{
+	return asi_walk_translates(pgd_base, addr, false);
 }
 
 /* Direct map: the restricted PMD entry for @addr, without allocating. */
@@ -532,12 +563,15 @@ bool __asi_handle_kernel_fault(unsigned long error_code, unsigned long address,
 	if (!(cr3 & ASI_CR3_RESTRICTED))
 		return false;
 	/*
-	 * The walk runs on the restricted tables: page-table pages are never
-	 * sensitive (they are not GFP_USER), and memory hot-add, which could
-	 * put them outside the restricted direct map, is not supported.
+	 * The walk runs on the restricted tables.  Page-table pages are
+	 * normally not sensitive (they are not GFP_USER), but a kernel
+	 * allocation that could not flip a block falls back to sensitive
+	 * memory: one that the restricted direct map leaves out is not read,
+	 * and the fault is taken as an exit (on a fault the normal tables
+	 * would not resolve either, the retry faults again, unrestricted).
 	 */
 	normal = __va(cr3 & CR3_ADDR_MASK & ~ASI_CR3_RESTRICTED);
-	if (!asi_pgd_translates(normal, address))
+	if (!asi_walk_translates(normal, address, true))
 		return false;
 	asi_exit_now(ASI_EXIT_FAULT, address, ip, cr3);
 	return true;
