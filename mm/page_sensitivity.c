@@ -182,10 +182,11 @@ int contig_range_set_sensitivity(unsigned long start, unsigned long end,
 }
 
 /*
- * Pageblocks whose PB_sensitive disagrees with what the restricted direct
- * map holds for them: 0 unless something changed one without the other.
+ * Walks the pageblocks of @zone, counting them by sensitivity into
+ * @blocks when given, and returns how many of them have a PB_sensitive
+ * that disagrees with what the restricted direct map holds for them.
  */
-unsigned long page_sensitivity_mismatches(struct zone *zone)
+static unsigned long walk_zone_blocks(struct zone *zone, unsigned long *blocks)
 {
 	unsigned long pfn, end = zone_end_pfn(zone), bad = 0;
 
@@ -198,6 +199,8 @@ unsigned long page_sensitivity_mismatches(struct zone *zone)
 		if (!page || page_zone(page) != zone)
 			continue;
 		sensitive = pfnblock_sensitive(page, pfn);
+		if (blocks)
+			blocks[sensitive]++;
 		for (i = 0; i < pageblock_nr_pages; i += PTRS_PER_PMD) {
 			if (asi_pfn_is_sensitive(pfn + i) != sensitive) {
 				bad++;
@@ -208,6 +211,12 @@ unsigned long page_sensitivity_mismatches(struct zone *zone)
 	return bad;
 }
 
+/* Mismatched pageblocks: 0 unless something changed one without the other. */
+unsigned long page_sensitivity_mismatches(struct zone *zone)
+{
+	return walk_zone_blocks(zone, NULL);
+}
+
 #ifdef CONFIG_DEBUG_FS
 /*
  * /sys/kernel/debug/page_sensitivity: per zone, pageblocks by sensitivity
@@ -216,24 +225,14 @@ unsigned long page_sensitivity_mismatches(struct zone *zone)
  */
 static void show_zone(struct seq_file *m, struct zone *zone)
 {
-	unsigned long pfn, blocks[2] = { 0, 0 }, free[2] = { 0, 0 };
-	unsigned long end = zone_end_pfn(zone);
+	unsigned long blocks[2] = { 0, 0 }, free[2] = { 0, 0 }, bad;
 	unsigned int order;
 	int ft;
 
-	for (pfn = pageblock_start_pfn(zone->zone_start_pfn); pfn < end;
-	     pfn += pageblock_nr_pages) {
-		struct page *page = pfn_to_online_page(pfn);
-
-		if (!page || page_zone(page) != zone)
-			continue;
-		blocks[pfnblock_sensitive(page, pfn)]++;
-	}
-
+	bad = walk_zone_blocks(zone, blocks);
 	seq_printf(m, "zone %s blocks: sensitive %lu nonsensitive %lu mismatched %lu\n",
-		   zone->name, blocks[1], blocks[0],
-		   page_sensitivity_mismatches(zone));
-	for (ft = 0; ft < NR_FREETYPES; ft++) {
+		   zone->name, blocks[1], blocks[0], bad);
+	for_each_freetype(ft) {
 		seq_printf(m, "zone %s free %-12s %-12s", zone->name,
 			   migratetype_names[free_to_migratetype(ft)],
 			   freetype_sensitive(ft) ? "sensitive" : "nonsensitive");

@@ -47,15 +47,13 @@ static bool page_is_sensitive(struct page *page)
 /*
  * Freetypes and per-cpu list indexes round-trip over every migratetype,
  * sensitivity and per-cpu order, and the two sensitivities never share a
- * list.  The per-cpu index of a sensitive freetype exists only with ASI
- * on (with it off there is none, and the fast path does not look).
+ * list.
  */
 static void index_helpers_round_trip(struct kunit *test)
 {
 	DECLARE_BITMAP(seen, NR_PCP_LISTS);
 	unsigned int orders[PAGE_ALLOC_COSTLY_ORDER + 2];
-	int nr_sets = asi_enabled() ? NR_SENSITIVITIES : 1;
-	int nr_orders = 0, i, mt, s;
+	int nr_orders = 0, nr_freetypes, i, mt, s;
 
 	for (i = 0; i <= PAGE_ALLOC_COSTLY_ORDER; i++)
 		orders[nr_orders++] = i;
@@ -75,13 +73,17 @@ static void index_helpers_round_trip(struct kunit *test)
 					migrate_to_freetype(MIGRATE_MOVABLE, s));
 		}
 	}
-	/* Every freetype is one (migratetype, sensitivity) pair. */
-	for (i = 0; i < NR_FREETYPES; i++)
+	/* Every freetype in use is one (migratetype, sensitivity) pair. */
+	nr_freetypes = 0;
+	for_each_freetype(i) {
 		KUNIT_EXPECT_EQ(test, migrate_to_freetype(free_to_migratetype(i),
 							  freetype_sensitive(i)), i);
+		nr_freetypes++;
+	}
+	KUNIT_EXPECT_EQ(test, nr_freetypes, MIGRATE_TYPES * NR_SENSITIVITIES);
 
 	bitmap_zero(seen, NR_PCP_LISTS);
-	for (s = 0; s < nr_sets; s++) {
+	for (s = 0; s < NR_SENSITIVITIES; s++) {
 		for (i = 0; i < nr_orders; i++) {
 			for (mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
 				int ft = migrate_to_freetype(mt, s);
@@ -91,8 +93,10 @@ static void index_helpers_round_trip(struct kunit *test)
 				KUNIT_EXPECT_EQ(test, pindex_to_order(pindex),
 						(int)orders[i]);
 				/* Which set: the sensitivity, and only it. */
-				KUNIT_EXPECT_EQ(test, pindex / NR_PCP_LISTS_PER_SET,
-						(unsigned int)s);
+				KUNIT_EXPECT_EQ(test, pindex >= FREETYPE_SENSITIVE,
+						(bool)s);
+				KUNIT_EXPECT_LT(test, pindex - s * FREETYPE_SENSITIVE,
+						(unsigned int)NR_PCP_LISTS_PER_SET);
 				/* THP lists are shared by the non-movable types. */
 				if (orders[i] <= PAGE_ALLOC_COSTLY_ORDER ||
 				    mt == MIGRATE_MOVABLE || mt == MIGRATE_UNMOVABLE)
@@ -103,7 +107,7 @@ static void index_helpers_round_trip(struct kunit *test)
 	}
 	/* Every list of those sets is used by some (order, type, sensitivity). */
 	KUNIT_EXPECT_EQ(test, bitmap_weight(seen, NR_PCP_LISTS),
-			(unsigned int)(NR_PCP_LISTS_PER_SET * nr_sets));
+			(unsigned int)(NR_PCP_LISTS_PER_SET * NR_SENSITIVITIES));
 }
 
 /* Reads a word of @page restricted; returns the ASI exits it cost. */
@@ -138,6 +142,12 @@ static void sensitive_pages_absent_from_restricted_map(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, asi_pfn_is_sensitive(page_to_pfn(user)));
 	KUNIT_EXPECT_FALSE(test, page_is_sensitive(kernel));
 	KUNIT_EXPECT_FALSE(test, asi_pfn_is_sensitive(page_to_pfn(kernel)));
+	/* The free side reads a block's freetype from its flags alone. */
+	KUNIT_EXPECT_EQ(test, pfnblock_freetype(user, page_to_pfn(user)),
+			migrate_to_freetype(get_pageblock_migratetype(user), true));
+	KUNIT_EXPECT_EQ(test, pfnblock_freetype(kernel, page_to_pfn(kernel)),
+			migrate_to_freetype(get_pageblock_migratetype(kernel),
+					    false));
 
 	KUNIT_EXPECT_EQ(test, exits_to_read(kernel), 0UL);
 	KUNIT_EXPECT_EQ(test, exits_to_read(user), 1UL);
