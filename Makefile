@@ -16,7 +16,7 @@ ifneq ($(unknown_vars),)
 $(error unknown option(s): $(unknown_vars); known options: $(OPTIONS) (see `make help`))
 endif
 
-TARGETS := help deps source kernel-test kernel-bench kernel-noasi fio initramfs test bench series clean distclean
+TARGETS := help deps source kernel-test kernel-bench kernel-noasi fio initramfs test bench profile series clean distclean
 
 .PHONY: $(TARGETS)
 
@@ -25,6 +25,8 @@ help:
 	@echo '  test          build the test kernel and run every KUnit suite and guest test'
 	@echo '                (ONLY=NAME runs one boot of tests/plan, or ONLY=harness)'
 	@echo '  bench         build the bench kernels and run the benchmarks (bench/)'
+	@echo '  profile       instructions per function of the allocator fast path, per'
+	@echo '                configuration (bench/profile; QEMU plugin bench/icount)'
 	@echo '  series        export the change as a numbered patch series (build/series/)'
 	@echo '  deps          install what the harness needs (apt-get)'
 	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
@@ -63,6 +65,9 @@ test: kernel-test initramfs
 
 bench: kernel-bench kernel-noasi initramfs
 	@bench/run
+
+profile: kernel-bench kernel-noasi initramfs
+	@bench/profile
 
 series: source
 	@scripts/export-series

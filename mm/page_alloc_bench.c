@@ -5,6 +5,8 @@
  *	echo 20000 > /sys/kernel/debug/page_alloc_bench
  *	cat /sys/kernel/debug/page_alloc_bench
  *
+ * ("echo 20000 user_order0 > ..." runs that case alone, for profiling.)
+ *
  * Times order-0 and order-9 allocation+free, of kernel (GFP_KERNEL) and
  * user (GFP_USER, sensitive with ASI on) memory, one page at a time and in
  * batches that run the per-cpu lists dry and overflow them.  Each case
@@ -22,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
 
@@ -83,12 +86,13 @@ static unsigned long page_alloc_bench_pass(const struct page_alloc_bench_case *c
 	return moved;
 }
 
-static int page_alloc_bench_run(unsigned long iters)
+static int page_alloc_bench_run(unsigned long iters, const char *only)
 {
 	size_t len = sizeof(page_alloc_bench_result), off = 0;
 	struct page **pages;
 	int i;
 
+	page_alloc_bench_result[0] = '\0';
 	pages = kcalloc(BATCH, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
@@ -99,6 +103,8 @@ static int page_alloc_bench_run(unsigned long iters)
 		unsigned long flips, moved;
 		u64 start, ns;
 
+		if (*only && strcmp(only, c->name))
+			continue;
 		page_alloc_bench_pass(c, rounds, pages);
 		flips = page_alloc_bench_flips();
 		start = ktime_get_ns();
@@ -111,23 +117,28 @@ static int page_alloc_bench_run(unsigned long iters)
 				 moved ? div64_u64(ns, moved) : 0, flips, moved);
 	}
 	kfree(pages);
-	return 0;
+	return off ? 0 : -EINVAL;
 }
 
 static ssize_t page_alloc_bench_write(struct file *file, const char __user *ubuf,
 				      size_t count, loff_t *ppos)
 {
+	char buf[64], only[32] = "";
 	unsigned long iters;
 	int ret;
 
-	ret = kstrtoul_from_user(ubuf, count, 0, &iters);
-	if (ret)
-		return ret;
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%lu %31s", &iters, only) < 1)
+		return -EINVAL;
 	if (!iters || iters > 10000000)
 		return -EINVAL;
 
 	mutex_lock(&page_alloc_bench_lock);
-	ret = page_alloc_bench_run(iters);
+	ret = page_alloc_bench_run(iters, only);
 	mutex_unlock(&page_alloc_bench_lock);
 	return ret ? ret : count;
 }

@@ -88,3 +88,26 @@ patch_targets() {
 		print dst
 	}' "$1" | LC_ALL=C sort -u
 }
+
+# Enables deb-src entries for the configured Debian archive if the machine
+# has none, so that `apt-get source $1` works.
+ensure_deb_src() {
+	local files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list
+		/etc/apt/sources.list.d/*.sources)
+
+	grep -Eqs '^(deb-src|Types:.*deb-src)' "${files[@]}" && return 0
+	note "enabling deb-src entries (for apt-get source $1)"
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+			$SUDO tee /etc/apt/sources.list.d/harness-deb-src.sources >/dev/null
+	fi
+	if [ -f /etc/apt/sources.list ]; then
+		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list |
+			$SUDO tee /etc/apt/sources.list.d/harness-deb-src.list >/dev/null
+	fi
+	files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list
+		/etc/apt/sources.list.d/*.sources)
+	grep -Eqs '^(deb-src|Types:.*deb-src)' "${files[@]}" ||
+		die "no Debian archive found in /etc/apt/sources.list* to add deb-src for"
+	"${APT_GET[@]}" update -qq >&2 || die "apt-get update failed"
+}
