@@ -105,6 +105,24 @@ static void free_block_tail(struct zone *zone, struct page *page,
 		free_block_to_buddy(zone, page + (1UL << i), i);
 }
 
+/*
+ * No flip: only a movable non-sensitive allocation may take a page from
+ * the lists of the other kind, @other (see the top of this file).
+ */
+static struct page *rmqueue_other_kind(struct zone *zone, unsigned int order,
+				       gfp_t gfp, unsigned int alloc_flags,
+				       bool sensitive, int other)
+{
+	struct page *page;
+
+	if (sensitive || !(gfp & __GFP_MOVABLE))
+		return NULL;
+	page = rmqueue_block(zone, order, other, alloc_flags);
+	if (page)
+		count_vm_event(ASI_ALLOC_FALLBACK);
+	return page;
+}
+
 struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 			    gfp_t gfp, unsigned int alloc_flags, int freetype)
 {
@@ -115,27 +133,25 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 	struct page *page;
 
 	if (!gfpflags_allow_blocking(gfp) || irqs_disabled()) {
-		page = NULL;
-		if (!sensitive && (gfp & __GFP_MOVABLE))
-			page = rmqueue_block(zone, order, other, alloc_flags);
-		count_vm_event(page ? ASI_ALLOC_FALLBACK : ASI_ALLOC_NOFLIP);
-		if (!page && (gfp & __GFP_KSWAPD_RECLAIM))
-			wakeup_kswapd(zone, gfp, pageblock_order, zone_idx(zone));
+		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
+					  sensitive, other);
+		if (!page) {
+			count_vm_event(ASI_ALLOC_NOFLIP);
+			if (gfp & __GFP_KSWAPD_RECLAIM)
+				wakeup_kswapd(zone, gfp, pageblock_order,
+					      zone_idx(zone));
+		}
 		return page;
 	}
 
 	page = rmqueue_block(zone, block_order, other, alloc_flags);
 	if (!page) {
 		count_vm_event(ASI_FLIP_NOBLOCK);
-		if (!sensitive && (gfp & __GFP_MOVABLE)) {
-			page = rmqueue_block(zone, order, other, alloc_flags);
-			if (page) {
-				count_vm_event(ASI_ALLOC_FALLBACK);
-				return page;
-			}
-		}
-		wakeup_kswapd(zone, gfp, pageblock_order, zone_idx(zone));
-		return NULL;
+		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
+					  sensitive, other);
+		if (!page)
+			wakeup_kswapd(zone, gfp, pageblock_order, zone_idx(zone));
+		return page;
 	}
 
 	if (flip_block(page, block_order, sensitive, true)) {
