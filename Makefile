@@ -25,8 +25,9 @@ help:
 	@echo '  test          build the test kernel and run every KUnit suite and guest test'
 	@echo '                (ONLY=NAME runs one boot of tests/plan, or ONLY=harness)'
 	@echo '  bench         build the bench kernels and run the benchmarks (bench/)'
-	@echo '  profile       instructions per function of the allocator fast path, per'
-	@echo '                configuration (bench/profile; QEMU plugin bench/icount)'
+	@echo '  profile       instructions per function of the allocator fast path and of an'
+	@echo '                ephmap map+unmap, per configuration (bench/profile; QEMU'
+	@echo '                plugin bench/icount)'
 	@echo '  series        export the change as a numbered patch series (build/series/)'
 	@echo '  deps          install what the harness needs (apt-get)'
 	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
@@ -68,6 +69,7 @@ bench: kernel-bench kernel-noasi initramfs
 
 profile: kernel-bench kernel-noasi initramfs
 	@bench/profile
+	@bench/profile --ephmap
 
 series: source
 	@scripts/export-series

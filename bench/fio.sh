@@ -3,8 +3,8 @@
 #   @@bench JOB READ_IOPS WRITE_IOPS READ_KIB WRITE_KIB@@
 #   @@events JOB KIB ASI_EXITS ASI_REENTRIES EPHMAP_MAPS EPHMAP_FLUSHES@@
 # the second with what /proc/vmstat counted during the job (exits of both
-# causes; pages invalidated one by one plus full flushes), "-" where the
-# kernel has no such counter.
+# causes; pages invalidated one by one, full local flushes and CPUs sent a
+# flush IPI), "-" where the kernel has no such counter.
 # Each file is laid out and synced first; every job then runs for a fixed
 # guest time, buffered and page-cache hot (psync, iodepth 1, one job), as in
 # the recipe of the published ASI figures.  Nothing may reach the disk
@@ -35,7 +35,8 @@ events() {
 	END {
 		print sum(get("asi_exit_fault"), get("asi_exit_explicit")),
 		      get("asi_reenter"), get("ephmap_map"),
-		      sum(get("ephmap_flush_page"), get("ephmap_flush_all"))
+		      sum(sum(get("ephmap_flush_page"), get("ephmap_flush_all")),
+			  get("ephmap_flush_remote"))
 	}' /proc/vmstat
 }
 

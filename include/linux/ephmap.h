@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ephmap: an mm-local, CPU-local region of kernel address space where
- * a kernel path maps the folio it is about to copy, copies, and unmaps at
- * once.  Its page tables belong to the mm, so a mapping is visible only in
- * that mm; each CPU has its own window in it, so teardown needs only a
- * local TLB flush, never an IPI.
+ * a kernel path maps the folio it is about to copy, copies, and unmaps.
+ * Its page tables belong to the mm, so a mapping is visible only in that
+ * mm; each CPU has its own rings of slots in it, reused only after a TLB
+ * flush, so mapping and unmapping cost no invalidation.
  *
- * The API follows kmap_local_folio(): mappings are per task, strictly
- * nested (unmap in reverse order), at most EPHMAP_NEST_MAX deep, and stay
- * valid while the holder sleeps or is preempted; migration is disabled
- * while one is held.  When the ephmap is off, or cannot be used from the
- * calling context, the folio's direct-map address is returned instead, so
- * callers can use the API unconditionally.
+ * Mappings are atomic, like kmap_atomic(): while one is held, preemption
+ * and page faults are disabled, so a copy to or from user memory may come
+ * up short and the caller unmaps, faults the user buffer in, and retries
+ * (see generic_perform_write()).  They nest, and end in any order, as far
+ * as the CPU's rings have room (512 slots each, of which at most 64 may
+ * stay held across the TLB flush that recycles a ring).  When the ephmap is off, or cannot be used
+ * from the calling context, the folio's direct-map address is returned
+ * instead; ephmap_unmap() accepts it.  With the ephmap off nothing else
+ * happens (preemption and page faults stay as they were), so callers must
+ * be written for the atomic case.
  *
  * See Documentation/mm/ephmap.rst.
  */
@@ -25,44 +29,87 @@
 
 #ifdef CONFIG_EPHMAP
 #include <asm/ephmap.h>
-#endif
-
-#ifdef CONFIG_EPHMAP
 
 DECLARE_STATIC_KEY_FALSE(ephmap_enabled_key);
 
 /* Whether mappings go through the ephmap at all (boot parameter ephmap=). */
-static inline bool ephmap_enabled(void)
+static __always_inline bool ephmap_enabled(void)
 {
 	return static_branch_unlikely(&ephmap_enabled_key);
 }
 
-void *ephmap_map_folio(struct folio *folio, size_t offset, size_t len);
-void *ephmap_map_folio_atomic(struct folio *folio, size_t offset, size_t len);
-void ephmap_unmap(const void *addr);
+void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len);
+void __ephmap_unmap(const void *addr);
+void __ephmap_unmap_put(const void *addr, struct folio *folio);
 
-/* True if @addr lies anywhere in the ephmap region (any CPU's window). */
-bool ephmap_addr_in_region(unsigned long addr);
-/* First address and size of @cpu's window. */
-unsigned long ephmap_cpu_window(unsigned int cpu);
-#define EPHMAP_CPU_WINDOW_SIZE	(EPHMAP_NEST_MAX * EPHMAP_SLOT_SIZE)
+/**
+ * ephmap_map_folio - map part of a folio for a copy
+ * @folio: the folio; the caller keeps it alive until ephmap_unmap()
+ * @offset: first byte of the window, from the start of the folio
+ * @len: bytes in the window, at least 1
+ *
+ * Returns the kernel address of byte @offset, valid until ephmap_unmap().
+ * A window of up to EPHMAP_PTE_WINDOW_MAX pages is mapped page by page;
+ * a larger one must lie within one 2 MiB-aligned block of a folio of
+ * 2 MiB or more, which is mapped with one PMD entry.  Anything else
+ * returns NULL, with nothing held.  Where the ephmap is off or cannot be
+ * used, the direct-map address.
+ */
+static __always_inline void *ephmap_map_folio(struct folio *folio,
+					      size_t offset, size_t len)
+{
+	if (!ephmap_enabled())
+		return folio_address(folio) + offset;
+	return __ephmap_map_folio(folio, offset, len);
+}
 
-/* Context-switch and fork hooks; the mm hooks are in <asm/ephmap.h>. */
-void __ephmap_sched_out(void);
-void __ephmap_sched_in(void);
+/**
+ * ephmap_unmap - end a mapping made by ephmap_map_folio()
+ * @addr: any address inside the mapping, or the direct-map address a
+ *	  fallback returned
+ */
+static __always_inline void ephmap_unmap(const void *addr)
+{
+	if (ephmap_enabled())
+		__ephmap_unmap(addr);
+}
+
+/**
+ * ephmap_unmap_put - ephmap_unmap(), then folio_put()
+ * @addr: as for ephmap_unmap()
+ * @folio: the folio mapped at @addr, on which the caller holds a reference
+ *
+ * For a caller that is done with the folio: the mapping keeps the
+ * caller's reference, until no TLB can hold the translation any more,
+ * instead of taking one of its own, which saves two atomic operations.
+ */
+static __always_inline void ephmap_unmap_put(const void *addr,
+					     struct folio *folio)
+{
+	if (ephmap_enabled())
+		__ephmap_unmap_put(addr, folio);
+	else
+		folio_put(folio);
+}
+
+/* Let a kernel thread that borrowed an mm map that mm's own data. */
+void ephmap_kthread_may_map(bool may);
+
+void __ephmap_drain_all(void);
+
+/*
+ * Ends every CPU's generation of mappings and drops the folio references
+ * that keep their pages from being freed while a TLB may still hold
+ * them.  Sleeps.  Called with the LRU drain, which migration, CMA and
+ * memory offline make.
+ */
+static inline void ephmap_drain_all(void)
+{
+	if (ephmap_enabled())
+		__ephmap_drain_all();
+}
+
 void ephmap_task_fork(struct task_struct *tsk);
-
-static inline void ephmap_sched_out(void)
-{
-	if (unlikely(current->ephmap.depth))
-		__ephmap_sched_out();
-}
-
-static inline void ephmap_sched_in(void)
-{
-	if (unlikely(current->ephmap.depth))
-		__ephmap_sched_in();
-}
 
 #else /* !CONFIG_EPHMAP */
 
@@ -77,19 +124,21 @@ static inline void *ephmap_map_folio(struct folio *folio, size_t offset,
 	return folio_address(folio) + offset;
 }
 
-static inline void *ephmap_map_folio_atomic(struct folio *folio,
-					    size_t offset, size_t len)
+static inline void ephmap_unmap(const void *addr) { }
+
+static inline void ephmap_unmap_put(const void *addr, struct folio *folio)
 {
-	return folio_address(folio) + offset;
+	folio_put(folio);
 }
 
-static inline void ephmap_unmap(const void *addr) { }
-static inline bool ephmap_addr_in_region(unsigned long addr) { return false; }
-static inline void ephmap_sched_out(void) { }
-static inline void ephmap_sched_in(void) { }
+static inline void ephmap_kthread_may_map(bool may) { }
+static inline void ephmap_drain_all(void) { }
 static inline void ephmap_task_fork(struct task_struct *tsk) { }
 
 #endif /* CONFIG_EPHMAP */
+
+/* Pages one mapping may map page by page; larger windows need a PMD. */
+#define EPHMAP_PTE_WINDOW_MAX	16
 
 /* Maps all of @folio: one PMD entry for a PMD-sized folio. */
 static inline void *ephmap_map_whole_folio(struct folio *folio)

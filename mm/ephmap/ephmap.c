@@ -4,28 +4,45 @@
  * window, for kernel paths that copy page-cache data (see
  * <linux/ephmap.h> and Documentation/mm/ephmap.rst).
  *
- * Each task keeps a stack of its live mappings (current->ephmap).  Stack
- * slot i is mapped at slot i of the window of the CPU the task runs on, in
- * the page tables of the task's mm; migration is disabled while a mapping
- * is held, so the CPU does not change under it.  Several tasks of one mm
- * may use the same CPU's window: a task's mappings are removed when it is
- * switched out and put back when it is switched in, as kmap_local does.
- * An interrupt may push mappings on the interrupted task's stack, and pops
- * them before it returns; the stack only changes with interrupts off.
+ * Each CPU with a window has two rings of slots in every mm's region: 512
+ * of 4 KiB (one PTE table) and 512 of 2 MiB (one PMD table).  A mapping
+ * takes the next free slots of its ring and writes their entries; an
+ * unmap clears them and invalidates nothing.  A slot is reused only after
+ * its ring wrapped, and a wrap flushes this CPU's TLB, so a CPU finds in
+ * its TLB only what a slot mapped since its last flush.
  *
- * Invariant: an ephmap translation exists only while its mapping is held
- * by a running task; it is removed, and the local TLB flushed, before the
- * task unmaps it or is switched out.  A folio mapped here is thus never
- * reachable through the ephmap after its holder let go of it.
+ * Other CPUs running the mm may have cached those translations too
+ * (speculatively, through the shared page tables).  So every mapping takes
+ * a reference on its folio, kept in the CPU's current *batch*, and a batch
+ * lets go of its folios only once no CPU can translate to them any more:
+ * at once when no other CPU has the mm loaded (a CPU that left the mm
+ * wrote CR3, and the ephmap runs without PCID, so its TLB lost the
+ * entries), else after an IPI flush of the mm's CPUs, which the release
+ * work does for many batches at a time.  A folio mapped here thus cannot
+ * be freed, truncated away for good, migrated or reused while any TLB may
+ * still reach it.
+ *
+ * A CPU's batch belongs to one mm, the mm of its *generation*; mapping in
+ * another mm ends the generation (the CR3 write already flushed the TLB).
+ * All per-CPU state changes with preemption disabled, in task context
+ * only: interrupts and other contexts that must not map (see
+ * ephmap_context_ok()) get the direct map.
  */
 #define pr_fmt(fmt) "ephmap: " fmt
 
+#include <linux/asi.h>
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/ephmap.h>
 #include <linux/init.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vmstat.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -35,276 +52,951 @@
 DEFINE_STATIC_KEY_FALSE(ephmap_enabled_key);
 EXPORT_SYMBOL_GPL(ephmap_enabled_key);
 
-static bool ephmap_param_on __initdata;
+/* Spare batches a CPU keeps; page-table pages it keeps in reserve. */
+#define EPHMAP_SPARE_BATCHES	3
+#define EPHMAP_RESERVE_PAGES	6
+/* Longest a retired batch waits for the remote flush. */
+#define EPHMAP_RELEASE_DELAY	(HZ / 50)
+/* Mappings per CPU sent an IPI that a remote flush must amortize. */
+#define EPHMAP_MAPS_PER_IPI	64
+/* Flags a carried slot of the PMD ring (EPHMAP_CARRY_MAX: internal.h). */
+#define EPHMAP_CARRIED_PMD	0x8000
+/* A batch's folio array: one entry per slot of both rings. */
+#define EPHMAP_BATCH_ORDER	1
+#define EPHMAP_PMD_BASE		EPHMAP_RING_SLOTS
 
-static int __init ephmap_param(char *arg)
+/*
+ * The folios of one generation, by slot: entry s (PTE ring) or
+ * EPHMAP_PMD_BASE + s (PMD ring) is the folio slot s mapped (for every
+ * page of a window of several).  An entry holds a reference once its
+ * mapping ended; a live mapping's folio is kept alive by its holder.
+ * Entries below the ring's next are never NULL: the release loop does not
+ * test.
+ */
+struct ephmap_batch {
+	struct llist_node	node;
+	struct mm_struct	*mm;
+	unsigned int		cpu;
+	unsigned int		nr_pte;	/* entries in use in each ring */
+	unsigned int		nr_pmd;
+	struct folio		**folio;
+};
+
+/*
+ * A ring of EPHMAP_RING_SLOTS slots of this CPU in the generation's mm.
+ * Slots [next, limit) are free; limit is EPHMAP_RING_SLOTS, or the first
+ * slot still held by a mapping made before the last wrap.
+ */
+struct ephmap_ring {
+	void			*table;	/* entries of this CPU's slots */
+	unsigned long		va;	/* address of slot 0 */
+	unsigned int		next;
+	unsigned int		limit;
+};
+
+struct ephmap_cpu {
+	/* The fast path's. */
+	struct mm_struct	*mm;	/* of the generation, grabbed */
+	struct folio		**folio;	/* the batch's array */
+	struct ephmap_ring	pte;
+	unsigned int		depth;	/* live mappings */
+	struct ephmap_batch	*batch;
+	struct ephmap_ring	pmd;
+	/*
+	 * Per PTE slot: (page index in its mapping << 4) | (pages - 1), so
+	 * that unmap finds a mapping's first slot and size from any address
+	 * in it.  0 for a single page, and for every slot not mapped.
+	 */
+	u8			info[EPHMAP_RING_SLOTS];
+
+	/* Slots carried over the last wrap: taken until the next one. */
+	unsigned int		nr_carried;
+	u16			carried[EPHMAP_CARRY_MAX];
+
+	bool			window;	/* this CPU has one */
+	unsigned int		nr_reserve;
+	struct page		*reserve[EPHMAP_RESERVE_PAGES];
+	struct llist_head	spare;	/* empty batches */
+	struct work_struct	refill_work;
+	struct work_struct	drain_work;
+};
+
+static DEFINE_PER_CPU(struct ephmap_cpu, ephmap_cpu);
+
+/* Batches waiting for a remote flush, and the work that releases them. */
+static LLIST_HEAD(ephmap_retired);
+static void ephmap_release_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ephmap_release_work, ephmap_release_fn);
+
+/* -1: not given, then ASI decides; -2: not understood, off. */
+static int ephmap_param = -1;
+
+static int __init ephmap_parse_param(char *arg)
 {
 	if (!arg)
 		return -EINVAL;
-	if (!strcmp(arg, "on"))
-		ephmap_param_on = true;
-	else if (!strcmp(arg, "off"))
-		ephmap_param_on = false;
-	else
+	if (!strcmp(arg, "on")) {
+		ephmap_param = 1;
+		arch_ephmap_early_enable();
+	} else if (!strcmp(arg, "off")) {
+		ephmap_param = 0;
+	} else {
 		pr_warn("unknown value ephmap=%s (want on or off); the ephmap stays off\n",
 			arg);
-	return 0;
-}
-early_param("ephmap", ephmap_param);
-
-/*
- * Before any user mm exists: mms created earlier (poking_mm) have no
- * ephmap page tables and always get direct-map addresses.
- */
-static int __init ephmap_init(void)
-{
-	if (ephmap_param_on) {
-		static_branch_enable(&ephmap_enabled_key);
-		pr_info("on: %u windows of %u x %lu KiB; %lu page-table pages per mm\n",
-			nr_cpu_ids, EPHMAP_NEST_MAX, EPHMAP_SLOT_SIZE >> 10,
-			ephmap_pgtable_pages_per_mm());
-	} else {
-		pr_info("off (boot with ephmap=on to use it)\n");
+		ephmap_param = -2;
 	}
 	return 0;
 }
-early_initcall(ephmap_init);
+early_param("ephmap", ephmap_parse_param);
 
-static inline unsigned long ephmap_slot_addr(unsigned int cpu, unsigned int idx)
-{
-	return ephmap_cpu_window(cpu) + idx * EPHMAP_SLOT_SIZE;
-}
-
-static void *ephmap_fallback(struct folio *folio, size_t offset,
-			     enum vm_event_item why)
+static void ephmap_count_fallback(enum vm_event_item why, struct folio *folio)
 {
 	count_vm_event(why);
 	trace_ephmap_fallback(why, folio_pfn(folio));
-	return folio_address(folio) + offset;
 }
 
-static void *__ephmap_map(struct folio *folio, size_t offset, size_t len,
-			  bool atomic)
+/*
+ * Whose data may enter an mm's region: a mapping is visible, while any TLB
+ * holds it, to every thread of the mm on every CPU.  Task context only,
+ * for the task's own mm: an interrupt or softirq copies data that need not
+ * be the interrupted mm's.  A kernel thread that borrowed an mm only if it
+ * declared that it copies that mm's own data.  And only where the mm's
+ * tables are the loaded ones (not under efi_mm or poking_mm).
+ */
+static enum vm_event_item ephmap_context_ok(struct ephmap_cpu *ec,
+					    struct mm_struct *mm)
 {
-	struct ephmap_task *et = &current->ephmap;
-	struct mm_struct *mm = current->mm;
-	size_t size = folio_size(folio);
-	struct ephmap_slot *slot;
-	unsigned int cpu, idx, nr_pages;
-	unsigned long irqflags;
-	bool pmd;
-
-	if (WARN_ONCE(!len || offset >= size || len > size - offset,
-		      "window [%zu, +%zu) is outside a folio of %zu bytes\n",
-		      offset, len, size)) {
-		count_vm_event(EPHMAP_MISUSE);
-		return NULL;
-	}
-	if (!ephmap_enabled())
-		return folio_address(folio) + offset;
-
-	/* Interrupts cannot sleep: they need no migrate_disable(). */
-	if (!in_task())
-		atomic = true;
-	if (atomic && WARN_ONCE(preemptible(),
-				"ephmap_map_folio_atomic() called preemptible\n")) {
-		count_vm_event(EPHMAP_MISUSE);
-		return folio_address(folio) + offset;
-	}
 	if (!mm)
-		return ephmap_fallback(folio, offset, EPHMAP_FALLBACK_NO_MM);
-	if (in_nmi())
-		return ephmap_fallback(folio, offset, EPHMAP_FALLBACK_CONTEXT);
+		return in_task() ? EPHMAP_FALLBACK_NO_MM : EPHMAP_FALLBACK_CONTEXT;
+	if (!in_task() || !ec->window || !arch_ephmap_mm_loaded(mm))
+		return EPHMAP_FALLBACK_CONTEXT;
+	if ((current->flags & PF_KTHREAD) && !current->ephmap.kthread_may_map)
+		return EPHMAP_FALLBACK_CONTEXT;
+	return 0;
+}
 
-	/* One PMD entry for a PMD-sized folio, else PTEs for the window. */
-	pmd = size == EPHMAP_SLOT_SIZE;
-	nr_pages = DIV_ROUND_UP(offset_in_page(offset) + len, PAGE_SIZE);
-	if (WARN_ONCE(!pmd && nr_pages > PTRS_PER_PTE,
-		      "window of %zu bytes is larger than a slot\n", len)) {
-		count_vm_event(EPHMAP_MISUSE);
-		return NULL;
-	}
+static void ephmap_queue_refill(struct ephmap_cpu *ec)
+{
+	queue_work_on(smp_processor_id(), system_wq, &ec->refill_work);
+}
 
-	if (!atomic)
-		migrate_disable();
+static struct ephmap_batch *ephmap_take_spare(struct ephmap_cpu *ec)
+{
+	struct llist_node *node = llist_del_first(&ec->spare);
+
+	if (llist_empty(&ec->spare))
+		ephmap_queue_refill(ec);
+	return node ? llist_entry(node, struct ephmap_batch, node) : NULL;
+}
+
+static unsigned int ephmap_batch_maps(struct ephmap_batch *b)
+{
+	return b->nr_pte + b->nr_pmd;
+}
+
+/* folio_put(), inline: one per mapping, when its batch is released. */
+static __always_inline void ephmap_folio_put(struct folio *folio)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_PAGE_REF) || IS_ENABLED(CONFIG_DEBUG_VM))
+		folio_put(folio);
+	else if (atomic_dec_and_test(&folio->_refcount))
+		__folio_put(folio);
+}
+
+static void ephmap_put_folios(struct folio **folio, unsigned int nr)
+{
+	while (nr--)
+		ephmap_folio_put(folio[nr]);
+}
+
+/* Drops the references of a retired batch. */
+static void ephmap_put_batch_folios(struct ephmap_batch *b)
+{
+	ephmap_put_folios(b->folio, b->nr_pte);
+	ephmap_put_folios(b->folio + EPHMAP_PMD_BASE, b->nr_pmd);
+	b->nr_pte = 0;
+	b->nr_pmd = 0;
+}
+
+/* An empty batch goes back to the CPU it came from. */
+static void ephmap_recycle(struct ephmap_batch *b)
+{
+	b->mm = NULL;
+	llist_add(&b->node, &per_cpu(ephmap_cpu, b->cpu).spare);
+}
+
+/*
+ * Hands over batch @b of a generation of @mm that ended on this CPU, whose
+ * TLB no longer holds its translations: released at once if no other CPU
+ * can hold them, else queued for a remote flush.  The batch takes over
+ * the generation's reference on @mm.
+ */
+static void ephmap_retire(struct ephmap_cpu *ec, struct ephmap_batch *b,
+			  struct mm_struct *mm)
+{
+	long pending;
+
 	/*
-	 * Interrupts off while the stack changes: an interrupt may push and
-	 * pop its own mappings on this stack, and must find it consistent.
+	 * Order the clearing of the generation's entries before the read of
+	 * mm_cpumask(): a CPU that switches to @mm sets its bit before it
+	 * walks, so either it is seen here or it finds the entries empty.
 	 */
-	local_irq_save(irqflags);
-	if (!arch_ephmap_usable(mm)) {
-		local_irq_restore(irqflags);
-		if (!atomic)
-			migrate_enable();
-		return ephmap_fallback(folio, offset, EPHMAP_FALLBACK_CONTEXT);
+	smp_mb();
+	if (cpumask_any_but(mm_cpumask(mm), smp_processor_id()) >= nr_cpu_ids) {
+		ephmap_put_batch_folios(b);
+		ephmap_recycle(b);
+		mmdrop(mm);
+		return;
 	}
-	idx = et->depth;
-	if (WARN_ONCE(idx >= EPHMAP_NEST_MAX,
-		      "more than %d nested mappings\n", EPHMAP_NEST_MAX)) {
-		local_irq_restore(irqflags);
-		if (!atomic)
-			migrate_enable();
-		return ephmap_fallback(folio, offset, EPHMAP_FALLBACK_NESTING);
+
+	b->mm = mm;
+	llist_add(&b->node, &ephmap_retired);
+	pending = atomic_long_add_return(ephmap_batch_maps(b),
+					 arch_ephmap_retired(mm));
+	/*
+	 * One remote flush costs an IPI per CPU of the mm: wait until it
+	 * covers EPHMAP_MAPS_PER_IPI mappings per CPU, or for the delay, or
+	 * until this CPU is about to run out of spare batches.
+	 */
+	if (pending >= EPHMAP_MAPS_PER_IPI * (long)cpumask_weight(mm_cpumask(mm)) ||
+	    llist_empty(&ec->spare))
+		mod_delayed_work(system_wq, &ephmap_release_work, 0);
+	else
+		queue_delayed_work(system_wq, &ephmap_release_work,
+				   EPHMAP_RELEASE_DELAY);
+}
+
+static void ephmap_ring_reset(struct ephmap_ring *r)
+{
+	r->next = 0;
+	r->limit = EPHMAP_RING_SLOTS;
+}
+
+static bool ephmap_pte_live(struct ephmap_cpu *ec, unsigned int slot)
+{
+	return ec->pte.table && !pte_none(((pte_t *)ec->pte.table)[slot]);
+}
+
+static bool ephmap_pmd_live(struct ephmap_cpu *ec, unsigned int slot)
+{
+	return ec->pmd.table && !pmd_none(((pmd_t *)ec->pmd.table)[slot]);
+}
+
+static bool ephmap_carried(struct ephmap_cpu *ec, u16 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ec->nr_carried; i++)
+		if (ec->carried[i] == id)
+			return true;
+	return false;
+}
+
+static u16 ephmap_slot_id(struct ephmap_cpu *ec, struct ephmap_ring *r,
+			  unsigned int slot)
+{
+	return r == &ec->pmd ? slot | EPHMAP_CARRIED_PMD : slot;
+}
+
+/*
+ * Whether ring @r's @slot is taken: held by a live mapping, or carried
+ * over the last wrap (the TLB may have cached it since that flush, so it
+ * is not reused before the next one).
+ */
+static bool ephmap_slot_taken(struct ephmap_cpu *ec, struct ephmap_ring *r,
+			      unsigned int slot)
+{
+	if (r == &ec->pte ? ephmap_pte_live(ec, slot) : ephmap_pmd_live(ec, slot))
+		return true;
+	return ephmap_carried(ec, ephmap_slot_id(ec, r, slot));
+}
+
+/* First taken slot of @r at or after @from (EPHMAP_RING_SLOTS if none). */
+static unsigned int ephmap_next_taken(struct ephmap_cpu *ec,
+				      struct ephmap_ring *r, unsigned int from)
+{
+	if (!ec->depth && !ec->nr_carried)
+		return EPHMAP_RING_SLOTS;
+	for (; from < EPHMAP_RING_SLOTS; from++)
+		if (ephmap_slot_taken(ec, r, from))
+			return from;
+	return EPHMAP_RING_SLOTS;
+}
+
+/*
+ * The slots live now, ascending, PTE ring first, in @live; false if there
+ * are more than EPHMAP_CARRY_MAX.  Only when mappings are held (rare).
+ */
+static bool ephmap_live_slots(struct ephmap_cpu *ec, u16 *live,
+			      unsigned int *nr)
+{
+	unsigned int slot;
+
+	*nr = 0;
+	if (!ec->depth)
+		return true;
+	for (slot = 0; slot < EPHMAP_RING_SLOTS; slot++) {
+		if (!ephmap_pte_live(ec, slot))
+			continue;
+		if (*nr == EPHMAP_CARRY_MAX)
+			return false;
+		live[(*nr)++] = slot;
 	}
-	slot = &et->slot[idx];
+	for (slot = 0; slot < EPHMAP_RING_SLOTS; slot++) {
+		if (!ephmap_pmd_live(ec, slot))
+			continue;
+		if (*nr == EPHMAP_CARRY_MAX)
+			return false;
+		live[(*nr)++] = slot | EPHMAP_CARRIED_PMD;
+	}
+	return true;
+}
+
+static struct folio **ephmap_entry(struct folio **folio, u16 id)
+{
+	if (id & EPHMAP_CARRIED_PMD)
+		return &folio[EPHMAP_PMD_BASE + (id & ~EPHMAP_CARRIED_PMD)];
+	return &folio[id];
+}
+
+/*
+ * Closes batch @old of the generation that ends: it will release entries
+ * [0, next) of each ring.  It takes a reference for each of the @nr_live
+ * mappings still live (@live: the TLB may have cached them), whose entries
+ * are copied to @next, which takes its own reference when they end; and
+ * it moves into that range the entries of slots it had carried over past
+ * its next.  The @live slots are carried into the next generation.
+ */
+static void ephmap_seal_batch(struct ephmap_cpu *ec, struct ephmap_batch *old,
+			      struct ephmap_batch *next, const u16 *live,
+			      unsigned int nr_live)
+{
+	unsigned int i;
+
+	old->nr_pte = ec->pte.next;
+	old->nr_pmd = ec->pmd.next;
+	for (i = 0; i < nr_live; i++) {
+		struct folio *folio = *ephmap_entry(old->folio, live[i]);
+
+		folio_get(folio);
+		*ephmap_entry(next->folio, live[i]) = folio;
+	}
+	for (i = 0; i < ec->nr_carried; i++) {
+		u16 id = ec->carried[i];
+		bool pmd = id & EPHMAP_CARRIED_PMD;
+		unsigned int *nr = pmd ? &old->nr_pmd : &old->nr_pte;
+
+		if ((id & ~EPHMAP_CARRIED_PMD) < *nr)
+			continue;
+		old->folio[(pmd ? EPHMAP_PMD_BASE : 0) + (*nr)++] =
+			*ephmap_entry(old->folio, id);
+	}
+	memcpy(ec->carried, live, nr_live * sizeof(*live));
+	ec->nr_carried = nr_live;
+}
+
+/*
+ * Ends the generation of this CPU, whose TLB no longer holds it (the
+ * caller flushed, or CR3 changed since), and starts the next one, in @mm,
+ * with @next as its batch and the @nr_live slots @live carried over.
+ */
+static void ephmap_new_generation(struct ephmap_cpu *ec, struct mm_struct *mm,
+				  struct ephmap_batch *next, const u16 *live,
+				  unsigned int nr_live)
+{
+	struct ephmap_batch *old = ec->batch;
+	struct mm_struct *old_mm = ec->mm;
+
+	if (old)
+		ephmap_seal_batch(ec, old, next, live, nr_live);
+	mmgrab(mm);
+	ec->mm = mm;
+	ec->batch = next;
+	ec->folio = next->folio;
+	if (old_mm)
+		ephmap_retire(ec, old, old_mm);
+	else if (old)
+		ephmap_recycle(old);
+}
+
+/*
+ * Out of room: flush this CPU's TLB and start both rings again at 0.
+ * -ENOSPC if too many slots are held to carry them over.
+ */
+static int ephmap_wrap(struct ephmap_cpu *ec)
+{
+	u16 live[EPHMAP_CARRY_MAX];
+	struct ephmap_batch *next;
+	unsigned int nr_live;
+
+	if (!ephmap_live_slots(ec, live, &nr_live))
+		return -ENOSPC;
+	next = ephmap_take_spare(ec);
+	if (!next) {
+		mod_delayed_work(system_wq, &ephmap_release_work, 0);
+		return -ENOMEM;
+	}
+	arch_ephmap_flush_local();
+	count_vm_event(EPHMAP_FLUSH_ALL);
+	trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
+	ephmap_new_generation(ec, ec->mm, next, live, nr_live);
+	ephmap_ring_reset(&ec->pte);
+	ephmap_ring_reset(&ec->pmd);
+	ec->pte.limit = ephmap_next_taken(ec, &ec->pte, 0);
+	ec->pmd.limit = ephmap_next_taken(ec, &ec->pmd, 0);
+	return 0;
+}
+
+/*
+ * First mapping of this CPU in @mm since it mapped in another: the CR3
+ * write between them flushed the other mm's translations, and every slot
+ * of @mm's rings here is empty, so the rings start over without a flush.
+ */
+static bool ephmap_switch_mm(struct ephmap_cpu *ec, struct mm_struct *mm)
+{
+	struct ephmap_batch *next;
+	pte_t *pte;
+	pmd_t *pmd;
+	bool ok;
+
+	VM_WARN_ON_ONCE(ec->depth);
+	ok = arch_ephmap_cpu_tables(mm, smp_processor_id(), ec->reserve,
+				    &ec->nr_reserve, &pte, &pmd);
+	if (ec->nr_reserve < EPHMAP_RESERVE_PAGES)
+		ephmap_queue_refill(ec);
+	if (!ok)
+		return false;
+	next = ephmap_take_spare(ec);
+	if (!next)
+		return false;
+	ephmap_new_generation(ec, mm, next, NULL, 0);
+	ec->pte.table = pte;
+	ec->pmd.table = pmd;
+	ephmap_ring_reset(&ec->pte);
+	ephmap_ring_reset(&ec->pmd);
+	return true;
+}
+
+/*
+ * @nr slots of ring @r, wrapping if need be and stepping over taken
+ * slots.  -ENOMEM if a wrap found no spare batch, -ENOSPC if held
+ * mappings leave no room.
+ */
+static int ephmap_ring_take(struct ephmap_cpu *ec, struct ephmap_ring *r,
+			    unsigned int nr, struct folio *folio)
+{
+	unsigned int base = r == &ec->pte ? 0 : EPHMAP_PMD_BASE;
+	bool wrapped = false;
+
+	for (;;) {
+		unsigned int idx = r->next, taken;
+		int err;
+
+		if (idx + nr > EPHMAP_RING_SLOTS) {
+			if (wrapped)
+				return -ENOSPC;
+			err = ephmap_wrap(ec);
+			if (err)
+				return err;
+			wrapped = true;
+			continue;
+		}
+		taken = ephmap_next_taken(ec, r, idx);
+		if (taken < idx + nr) {
+			/*
+			 * Step over the taken run.  Free slots skipped map
+			 * nothing; their entries hold a reference on @folio,
+			 * so that no entry below next is empty.  The taken
+			 * ones keep theirs.
+			 */
+			for (; idx < taken; idx++) {
+				folio_get(folio);
+				ec->folio[base + idx] = folio;
+			}
+			while (taken < EPHMAP_RING_SLOTS &&
+			       ephmap_slot_taken(ec, r, taken))
+				taken++;
+			r->next = taken;
+			continue;
+		}
+		r->next = idx + nr;
+		r->limit = ephmap_next_taken(ec, r, idx + nr);
+		return idx;
+	}
+}
+
+static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
+				      size_t len)
+{
+	struct ephmap_cpu *ec = this_cpu_ptr(&ephmap_cpu);
+	struct mm_struct *mm = current->mm;
+	unsigned long first, nr, pfn, addr;
+	enum vm_event_item why;
+	unsigned int i;
+	bool pmd;
+	int idx;
+
+	if (IS_ENABLED(CONFIG_DEBUG_VM) &&
+	    WARN_ONCE(!len || offset >= folio_size(folio) ||
+		      len > folio_size(folio) - offset,
+		      "window [%zu, +%zu) is outside a folio of %zu bytes\n",
+		      offset, len, folio_size(folio))) {
+		count_vm_event(EPHMAP_MISUSE);
+		goto fail;
+	}
+
+	first = offset >> PAGE_SHIFT;
+	nr = ((offset + len - 1) >> PAGE_SHIFT) - first + 1;
+	pmd = nr > EPHMAP_PTE_WINDOW_MAX;
 	if (pmd) {
-		slot->pfn = folio_pfn(folio);
-		slot->nr_pages = PTRS_PER_PMD;
-		slot->flags = EPHMAP_SLOT_PMD;
+		/* One PMD entry: a 2 MiB-aligned block of a large folio. */
+		pfn = folio_pfn(folio) + (offset & PMD_MASK) / PAGE_SIZE;
+		if (folio_size(folio) < PMD_SIZE ||
+		    !IS_ALIGNED(pfn, PTRS_PER_PMD) ||
+		    ((offset ^ (offset + len - 1)) & PMD_MASK)) {
+			count_vm_event(EPHMAP_MISUSE);
+			goto fail;
+		}
 	} else {
-		slot->pfn = folio_pfn(folio) + (offset >> PAGE_SHIFT);
-		slot->nr_pages = nr_pages;
-		slot->flags = 0;
+		pfn = folio_pfn(folio) + first;
 	}
-	if (atomic)
-		slot->flags |= EPHMAP_SLOT_ATOMIC;
-	et->depth = idx + 1;
-	cpu = smp_processor_id();
-	arch_ephmap_set(mm, cpu, idx, slot);
-	local_irq_restore(irqflags);
+
+	why = ephmap_context_ok(ec, mm);
+	if (why) {
+		ephmap_count_fallback(why, folio);
+		return folio_address(folio) + offset;
+	}
+	if (ec->mm != mm && !ephmap_switch_mm(ec, mm)) {
+		ephmap_count_fallback(EPHMAP_FALLBACK_RESERVE, folio);
+		return folio_address(folio) + offset;
+	}
+
+	idx = ephmap_ring_take(ec, pmd ? &ec->pmd : &ec->pte, pmd ? 1 : nr,
+			       folio);
+	if (idx < 0) {
+		ephmap_count_fallback(idx == -ENOSPC ? EPHMAP_FALLBACK_NESTING :
+				      EPHMAP_FALLBACK_RESERVE, folio);
+		return folio_address(folio) + offset;
+	}
+
+	if (pmd) {
+		set_pmd((pmd_t *)ec->pmd.table + idx, arch_ephmap_mk_pmd(pfn));
+		ec->folio[EPHMAP_PMD_BASE + idx] = folio;
+		addr = ec->pmd.va + (unsigned long)idx * PMD_SIZE +
+		       (offset & ~PMD_MASK);
+		count_vm_event(EPHMAP_MAP_PMD);
+	} else {
+		for (i = 0; i < nr; i++) {
+			set_pte((pte_t *)ec->pte.table + idx + i,
+				arch_ephmap_mk_pte(pfn + i));
+			/* Single pages keep 0, as the fast path leaves it. */
+			if (nr > 1)
+				ec->info[idx + i] = i << 4 | (nr - 1);
+			ec->folio[idx + i] = folio;
+		}
+		addr = ec->pte.va + (unsigned long)idx * PAGE_SIZE +
+		       offset_in_page(offset);
+	}
+	ec->depth++;
+	count_vm_event(EPHMAP_MAP);
+	trace_ephmap_map(idx, pfn, pmd ? PTRS_PER_PMD : nr, pmd);
+	return (void *)addr;
+
+fail:
+	pagefault_enable();
+	preempt_enable();
+	return NULL;
+}
+
+/* Out of line, so that the fast path saves no register for it. */
+static noinline void *ephmap_trace_map(void *addr, unsigned int idx,
+				       struct folio *folio, size_t offset)
+{
+	trace_ephmap_map(idx, folio_pfn(folio) + (offset >> PAGE_SHIFT), 1,
+			 false);
+	return addr;
+}
+
+/*
+ * The fast path: one page, in the generation's mm, with a free slot
+ * before the ring's limit.  Everything else, including every check that
+ * only catches misuse, is in ephmap_map_slow().  It leaves the slot's
+ * info at 0 (one page), which every unmap leaves behind.  It relies on
+ * current->mm being the loaded mm in task context, which only
+ * use_temporary_mm() (interrupts off, nothing maps) breaks; CONFIG_DEBUG_VM
+ * checks it.
+ */
+void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
+{
+	struct mm_struct *mm = current->mm;
+	struct ephmap_cpu *ec;
+	unsigned int idx;
+	void *addr;
+
+	preempt_disable();
+	pagefault_disable();
+	ec = this_cpu_ptr(&ephmap_cpu);
+	idx = ec->pte.next;
+	if (unlikely(mm != ec->mm || !in_task() ||
+		     ((current->flags & PF_KTHREAD) &&
+		      !current->ephmap.kthread_may_map) ||
+		     (IS_ENABLED(CONFIG_DEBUG_VM) && !arch_ephmap_mm_loaded(mm)) ||
+		     ((offset ^ (offset + len - 1)) & PAGE_MASK) ||
+		     (IS_ENABLED(CONFIG_DEBUG_VM) &&
+		      (!len || offset >= folio_size(folio))) ||
+		     idx >= ec->pte.limit))
+		return ephmap_map_slow(folio, offset, len);
+
+	set_pte((pte_t *)ec->pte.table + idx,
+		arch_ephmap_mk_pte_phys(PFN_PHYS(folio_pfn(folio)) +
+					(offset & PAGE_MASK)));
+	ec->folio[idx] = folio;
+	ec->pte.next = idx + 1;
+	ec->depth++;
 
 	count_vm_event(EPHMAP_MAP);
-	if (pmd)
-		count_vm_event(EPHMAP_MAP_PMD);
-	trace_ephmap_map(idx, slot->pfn, slot->nr_pages, pmd);
-	return (void *)ephmap_slot_addr(cpu, idx) +
-	       (pmd ? offset : offset_in_page(offset));
+	addr = (void *)(ec->pte.va + idx * PAGE_SIZE + offset_in_page(offset));
+	if (trace_ephmap_map_enabled())
+		return ephmap_trace_map(addr, idx, folio, offset);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(__ephmap_map_folio);
+
+/* The references unmap takes: nothing but the atomic increment. */
+static __always_inline void ephmap_folio_get(struct folio *folio)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_PAGE_REF) || IS_ENABLED(CONFIG_DEBUG_VM))
+		folio_get(folio);
+	else
+		atomic_inc(&folio->_refcount);
 }
 
-/**
- * ephmap_map_folio - map part of a folio for a copy
- * @folio: the folio
- * @offset: first byte of the window, from the start of the folio
- * @len: bytes in the window
- *
- * Returns the kernel address of byte @offset, valid until
- * ephmap_unmap(), even if the caller sleeps; migration is disabled
- * meanwhile.  A window outside the folio, or larger than a slot in a
- * folio that is not PMD-sized, returns NULL.  Where the ephmap is off or
- * cannot be used (no mm, NMI, nesting past EPHMAP_NEST_MAX), returns the
- * direct-map address, which ephmap_unmap() accepts too.
+/*
+ * Ends the mapping at @addr.  Its batch entry takes a reference on the
+ * folio, or, with @put, the caller's.
  */
-void *ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
+static noinline void ephmap_unmap_slow(struct ephmap_cpu *ec,
+				       unsigned long addr, bool put,
+				       struct folio *folio)
 {
-	return __ephmap_map(folio, offset, len, false);
-}
-EXPORT_SYMBOL_GPL(ephmap_map_folio);
-
-/**
- * ephmap_map_folio_atomic - ephmap_map_folio() for atomic context
- * @folio: the folio
- * @offset: first byte of the window, from the start of the folio
- * @len: bytes in the window
- *
- * For callers that run with preemption or interrupts disabled and unmap
- * before enabling them again (zeroing, the page allocator, interrupts).
- * Called preemptible, it warns and returns the direct-map address.
- */
-void *ephmap_map_folio_atomic(struct folio *folio, size_t offset, size_t len)
-{
-	return __ephmap_map(folio, offset, len, true);
-}
-EXPORT_SYMBOL_GPL(ephmap_map_folio_atomic);
-
-/**
- * ephmap_unmap - end a mapping made by ephmap_map_folio*()
- * @addr: any address inside the mapping
- *
- * Removes the translation and flushes it from this CPU's TLB before
- * returning.  Mappings should be ended in reverse order; ending one out
- * of order warns, but still ends that one and leaves the others intact.
- * Direct-map addresses (from a fallback) are accepted and ignored.
- */
-void ephmap_unmap(const void *addr)
-{
-	struct ephmap_task *et = &current->ephmap;
-	unsigned long a = (unsigned long)addr;
-	unsigned long window, irqflags;
-	struct ephmap_slot *slot;
-	unsigned int cpu, idx;
-	bool atomic;
-
-	if (!ephmap_enabled() || !ephmap_addr_in_region(a))
-		return;
-
-	local_irq_save(irqflags);
-	cpu = smp_processor_id();
-	window = ephmap_cpu_window(cpu);
-	idx = (a - window) / EPHMAP_SLOT_SIZE;
-	if (WARN_ONCE(a < window || idx >= et->depth || !et->slot[idx].nr_pages ||
-		      !current->mm,
-		      "unmap of %p, which this task does not have mapped\n", addr)) {
-		local_irq_restore(irqflags);
-		count_vm_event(EPHMAP_MISUSE);
-		return;
-	}
-	if (WARN_ONCE(idx != et->depth - 1,
-		      "unmap of slot %u while slot %u is the last mapped\n",
-		      idx, et->depth - 1))
-		count_vm_event(EPHMAP_MISUSE);
-
-	slot = &et->slot[idx];
-	atomic = slot->flags & EPHMAP_SLOT_ATOMIC;
-	arch_ephmap_clear(current->mm, cpu, idx, slot);
-	slot->nr_pages = 0;
-	while (et->depth && !et->slot[et->depth - 1].nr_pages)
-		et->depth--;
-	local_irq_restore(irqflags);
-
-	if (!atomic)
-		migrate_enable();
-}
-EXPORT_SYMBOL_GPL(ephmap_unmap);
-
-/* Called with interrupts off, before the switch away from current. */
-void __ephmap_sched_out(void)
-{
-	struct ephmap_task *et = &current->ephmap;
-	unsigned int cpu = smp_processor_id();
+	unsigned long off = addr - ec->pte.va;
+	struct folio **entry;
 	unsigned int i;
 
-	/* No warning here: the runqueue lock is held. */
-	if (unlikely(!current->mm)) {
-		count_vm_event(EPHMAP_MISUSE);
+	if (off < PMD_SIZE) {
+		unsigned int slot = off >> PAGE_SHIFT;
+		unsigned int info = ec->info[slot];
+
+		if (!ephmap_pte_live(ec, slot))
+			goto not_mapped;
+		slot -= info >> 4;
+		arch_ephmap_clear((pte_t *)ec->pte.table + slot, (info & 15) + 1);
+		/* Single pages, which the fast path maps, have info 0. */
+		memset(&ec->info[slot], 0, (info & 15) + 1);
+		/* Every entry of the window is released: a reference each. */
+		for (i = 1; i <= (info & 15); i++)
+			folio_get(ec->folio[slot + i]);
+		entry = &ec->folio[slot];
+		goto ended;
+	}
+	off = addr - ec->pmd.va;
+	if (off < PUD_SIZE) {
+		unsigned int slot = off >> PMD_SHIFT;
+
+		if (!ephmap_pmd_live(ec, slot))
+			goto not_mapped;
+		arch_ephmap_clear((pmd_t *)ec->pmd.table + slot, 1);
+		entry = &ec->folio[EPHMAP_PMD_BASE + slot];
+		goto ended;
+	}
+	if (addr < ephmap_base || addr >= ephmap_end) {
+		/* A direct-map address from a fallback: nothing to defer. */
+		if (put)
+			folio_put(folio);
 		return;
 	}
-	for (i = 0; i < et->depth; i++) {
-		struct ephmap_slot *slot = &et->slot[i];
-
-		if (!slot->nr_pages)
-			continue;
-		arch_ephmap_clear(current->mm, cpu, i, slot);
-		/*
-		 * An atomic mapping does not pin the task to this CPU, so it
-		 * cannot survive a switch: it ends here, and a later access
-		 * faults instead of reading whatever the slot maps then.
-		 */
-		if (unlikely(slot->flags & EPHMAP_SLOT_ATOMIC)) {
-			slot->nr_pages = 0;
-			count_vm_event(EPHMAP_MISUSE);
-		}
-	}
-	count_vm_event(EPHMAP_SCHED_OUT);
+not_mapped:
+	VM_WARN_ONCE(1, "unmap of %#lx, which this CPU does not have mapped\n",
+		     addr);
+	count_vm_event(EPHMAP_MISUSE);
+	if (put)
+		folio_put(folio);
+	return;
+ended:
+	VM_WARN_ON_ONCE(put && *entry != folio);
+	ec->depth--;
+	if (!put)
+		ephmap_folio_get(*entry);
 }
 
-/* Called after the switch to current: on the CPU it mapped on. */
-void __ephmap_sched_in(void)
+static __always_inline void ephmap_unmap_common(const void *addr, bool put,
+						struct folio *folio)
 {
-	struct ephmap_task *et = &current->ephmap;
-	unsigned int cpu = smp_processor_id();
-	unsigned int i;
+	struct ephmap_cpu *ec = this_cpu_ptr(&ephmap_cpu);
+	unsigned long off = (unsigned long)addr - ec->pte.va;
+	unsigned int slot = off >> PAGE_SHIFT;
 
-	if (!current->mm)
-		return;
-	for (i = 0; i < et->depth; i++)
-		if (et->slot[i].nr_pages)
-			arch_ephmap_set(current->mm, cpu, i, &et->slot[i]);
+	/* One page mapped in the PTE ring: its slot says it all. */
+	if (likely(off < PMD_SIZE && !ec->info[slot] &&
+		   (!IS_ENABLED(CONFIG_DEBUG_VM) || ephmap_pte_live(ec, slot)))) {
+		arch_ephmap_clear((pte_t *)ec->pte.table + slot, 1);
+		ec->depth--;
+		if (!put)
+			ephmap_folio_get(ec->folio[slot]);
+		else
+			VM_WARN_ON_ONCE(ec->folio[slot] != folio);
+	} else {
+		ephmap_unmap_slow(ec, (unsigned long)addr, put, folio);
+	}
+	/* pagefault_enable(), which -Os would not inline. */
+	barrier();
+	pagefault_disabled_dec();
+	preempt_enable();
 }
+
+void __ephmap_unmap(const void *addr)
+{
+	ephmap_unmap_common(addr, false, NULL);
+}
+EXPORT_SYMBOL_GPL(__ephmap_unmap);
+
+void __ephmap_unmap_put(const void *addr, struct folio *folio)
+{
+	ephmap_unmap_common(addr, true, folio);
+}
+EXPORT_SYMBOL_GPL(__ephmap_unmap_put);
+
+void ephmap_kthread_may_map(bool may)
+{
+	if (WARN_ON_ONCE(!(current->flags & PF_KTHREAD)))
+		return;
+	current->ephmap.kthread_may_map = may;
+}
+EXPORT_SYMBOL_GPL(ephmap_kthread_may_map);
 
 void ephmap_task_fork(struct task_struct *tsk)
 {
-	tsk->ephmap.depth = 0;
+	tsk->ephmap.kthread_may_map = 0;
 }
+
+/* Flushes the mm of every retired batch once, then releases them all. */
+static void ephmap_release_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&ephmap_retired);
+	struct ephmap_batch *b, *p, *t;
+
+	llist_for_each_entry(b, list, node) {
+		bool flushed = false, local;
+		unsigned int ipis;
+
+		llist_for_each_entry(p, list, node) {
+			if (p == b)
+				break;
+			if (p->mm == b->mm) {
+				flushed = true;
+				break;
+			}
+		}
+		if (flushed)
+			continue;
+		ipis = arch_ephmap_flush_mm(b->mm, &local);
+		count_vm_events(EPHMAP_FLUSH_REMOTE, ipis);
+		if (local)
+			count_vm_event(EPHMAP_FLUSH_ALL);
+		trace_ephmap_flush(true, ipis, ephmap_batch_maps(b));
+	}
+	llist_for_each_entry_safe(b, t, list, node) {
+		struct mm_struct *mm = b->mm;
+
+		atomic_long_sub(ephmap_batch_maps(b), arch_ephmap_retired(mm));
+		ephmap_put_batch_folios(b);
+		ephmap_recycle(b);
+		mmdrop(mm);
+	}
+}
+
+/*
+ * Ends this CPU's generation: it flushes its own TLB if the mm is still
+ * loaded (lazily, under this kworker), and hands the batch on.
+ */
+static void ephmap_drain_fn(struct work_struct *work)
+{
+	struct ephmap_cpu *ec;
+
+	preempt_disable();
+	ec = this_cpu_ptr(&ephmap_cpu);
+	if (ec->mm && !ec->depth) {
+		struct ephmap_batch *b = ec->batch;
+		struct mm_struct *mm = ec->mm;
+
+		if (arch_ephmap_mm_loaded(mm)) {
+			arch_ephmap_flush_local();
+			count_vm_event(EPHMAP_FLUSH_ALL);
+			trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
+		}
+		ephmap_seal_batch(ec, b, NULL, NULL, 0);
+		ec->mm = NULL;
+		ec->batch = NULL;
+		ec->folio = NULL;
+		ec->pte.table = NULL;
+		ec->pmd.table = NULL;
+		/* No generation: the fast path must not run. */
+		ec->pte.limit = 0;
+		ephmap_retire(ec, b, mm);
+	}
+	preempt_enable();
+}
+
+void __ephmap_drain_all(void)
+{
+	unsigned int cpu;
+
+	/* As lru_add_drain_all(): a CPU going offline drains itself. */
+	for_each_online_cpu(cpu)
+		if (READ_ONCE(per_cpu(ephmap_cpu, cpu).mm))
+			queue_work_on(cpu, system_wq,
+				      &per_cpu(ephmap_cpu, cpu).drain_work);
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu(ephmap_cpu, cpu).drain_work);
+	flush_delayed_work(&ephmap_release_work);
+}
+EXPORT_SYMBOL_GPL(__ephmap_drain_all);
+
+/*
+ * Tops up the reserve of page-table pages and the spare batches of the CPU
+ * it runs on (the map path never allocates).
+ */
+static struct ephmap_batch *ephmap_alloc_batch(void)
+{
+	struct ephmap_batch *b = kzalloc(sizeof(*b), GFP_KERNEL);
+
+	if (!b)
+		return NULL;
+	b->folio = (struct folio **)__get_free_pages(GFP_KERNEL,
+						     EPHMAP_BATCH_ORDER);
+	if (!b->folio) {
+		kfree(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void ephmap_free_batch(struct ephmap_batch *b)
+{
+	free_pages((unsigned long)b->folio, EPHMAP_BATCH_ORDER);
+	kfree(b);
+}
+
+static void ephmap_refill_fn(struct work_struct *work)
+{
+	for (;;) {
+		struct ephmap_batch *b = NULL;
+		struct page *page = NULL;
+		bool need_page, need_batch;
+		struct llist_node *node;
+		struct ephmap_cpu *ec;
+		unsigned long n = 0;
+
+		ec = get_cpu_ptr(&ephmap_cpu);
+		need_page = ec->nr_reserve < EPHMAP_RESERVE_PAGES;
+		llist_for_each(node, ec->spare.first)
+			n++;
+		need_batch = n < EPHMAP_SPARE_BATCHES;
+		put_cpu_ptr(&ephmap_cpu);
+		if (!need_page && !need_batch)
+			return;
+
+		if (need_page)
+			page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (need_batch)
+			b = ephmap_alloc_batch();
+		if ((need_page && !page) || (need_batch && !b)) {
+			if (page)
+				__free_page(page);
+			if (b)
+				ephmap_free_batch(b);
+			return;
+		}
+
+		ec = get_cpu_ptr(&ephmap_cpu);
+		if (page && ec->nr_reserve < EPHMAP_RESERVE_PAGES) {
+			ec->reserve[ec->nr_reserve++] = page;
+			page = NULL;
+		}
+		if (b) {
+			b->cpu = smp_processor_id();
+			llist_add(&b->node, &ec->spare);
+		}
+		put_cpu_ptr(&ephmap_cpu);
+		if (page)
+			__free_page(page);
+	}
+}
+
+static int ephmap_cpu_online(unsigned int cpu)
+{
+	ephmap_refill_fn(NULL);
+	return 0;
+}
+
+/* A CPU going offline lets go of its generation, like a drain. */
+static int ephmap_cpu_offline(unsigned int cpu)
+{
+	ephmap_drain_fn(NULL);
+	return 0;
+}
+
+/*
+ * Before any user mm exists: mms created earlier (poking_mm) never get
+ * ephmap page tables.
+ */
+static int __init ephmap_init(void)
+{
+	unsigned int cpu, windows;
+	const char *why;
+	int ret;
+
+	if (ephmap_param == 1)
+		why = "ephmap=on";
+	else if (ephmap_param == 0)
+		why = "ephmap=off";
+	else if (ephmap_param == -2)
+		why = "ephmap= not understood";
+	else if (asi_enabled())
+		why = "the default with asi=on";
+	else
+		why = "the default without ASI";
+	if (ephmap_param == 0 || ephmap_param == -2 ||
+	    (ephmap_param == -1 && !asi_enabled())) {
+		pr_info("off (%s)\n", why);
+		return 0;
+	}
+	/* With asi=on, ASI already turned PCID off as the ephmap needs. */
+	windows = arch_ephmap_layout();
+	for_each_possible_cpu(cpu) {
+		struct ephmap_cpu *ec = per_cpu_ptr(&ephmap_cpu, cpu);
+
+		ec->window = cpu < windows;
+		ec->pte.va = arch_ephmap_pte_ring(cpu);
+		ec->pmd.va = arch_ephmap_pmd_ring(cpu);
+		/* No generation yet: limit 0 keeps the fast path off. */
+		ec->pte.limit = 0;
+		init_llist_head(&ec->spare);
+		INIT_WORK(&ec->refill_work, ephmap_refill_fn);
+		INIT_WORK(&ec->drain_work, ephmap_drain_fn);
+	}
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "mm/ephmap:online",
+				ephmap_cpu_online, ephmap_cpu_offline);
+	if (ret < 0) {
+		pr_warn("off: no CPU hotplug state (%d)\n", ret);
+		return 0;
+	}
+	static_branch_enable(&ephmap_enabled_key);
+	pr_info("on (%s): windows for %u of %u CPUs, %u slots of 4 KiB and %u of 2 MiB each; page tables on first use\n",
+		why, windows, nr_cpu_ids, EPHMAP_RING_SLOTS, EPHMAP_RING_SLOTS);
+	return 0;
+}
+subsys_initcall(ephmap_init);
 
 #ifdef CONFIG_DEBUG_FS
 static int ephmap_pgtables_get(void *data, u64 *val)
@@ -315,12 +1007,31 @@ static int ephmap_pgtables_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(ephmap_pgtables_fops, ephmap_pgtables_get, NULL,
 			 "%llu\n");
 
+/* Page-table pages of the reading process's mm. */
+static int ephmap_mm_pgtables_get(void *data, u64 *val)
+{
+	*val = current->mm ? arch_ephmap_mm_pgtable_pages(current->mm) : 0;
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(ephmap_mm_pgtables_fops, ephmap_mm_pgtables_get,
+			 NULL, "%llu\n");
+
+static int ephmap_drain_set(void *data, u64 val)
+{
+	ephmap_drain_all();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(ephmap_drain_fops, NULL, ephmap_drain_set, "%llu\n");
+
 static int __init ephmap_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("ephmap", NULL);
 
 	debugfs_create_file("pgtable_pages", 0444, dir, NULL,
 			    &ephmap_pgtables_fops);
+	debugfs_create_file("mm_pgtable_pages", 0444, dir, NULL,
+			    &ephmap_mm_pgtables_fops);
+	debugfs_create_file("drain", 0200, dir, NULL, &ephmap_drain_fops);
 	ephmap_bench_debugfs_init(dir);
 	return 0;
 }

@@ -4,12 +4,17 @@
  * process that writes to it (so with that process's mm):
  *
  *	echo 100000 > /sys/kernel/debug/ephmap/bench
+ *	echo "100000 map_unmap_4k" > /sys/kernel/debug/ephmap/bench
  *	cat /sys/kernel/debug/ephmap/bench
  *
  * Times, over the given number of iterations, a map+unmap of a 4 KiB
- * folio and of a 2 MiB folio, and a map+copy+unmap of each against the
- * same copy through the direct map.  Figures are in the guest's clock
- * (ktime), so they follow the accelerator the guest runs under.
+ * folio (also with a reference taken and handed over to
+ * ephmap_unmap_put(), as a caller done with the folio does) and of a
+ * 2 MiB folio, and a map+copy+unmap of each against the
+ * same copy through the direct map; or only the case named.  Figures are
+ * in the guest's clock (ktime), so they follow the accelerator the guest
+ * runs under; ops= is the number of timed iterations, which follow as
+ * many untimed ones, for instruction profiles (bench/profile).
  */
 #define pr_fmt(fmt) "ephmap_bench: " fmt
 
@@ -33,10 +38,12 @@ struct ephmap_bench_case {
 	unsigned int	order;
 	bool		copy;
 	bool		direct;		/* through the direct map, no ephmap */
+	bool		put;		/* a reference per round, handed over */
 };
 
 static const struct ephmap_bench_case ephmap_bench_cases[] = {
 	{ "map_unmap_4k",		0, false, false },
+	{ "map_unmap_put_4k",		0, false, false, true },
 	{ "map_unmap_2m",		9, false, false },
 	{ "map_copy_unmap_4k",		0, true,  false },
 	{ "direct_copy_4k",		0, true,  true  },
@@ -67,12 +74,17 @@ static u64 ephmap_bench_one(const struct ephmap_bench_case *c,
 			memcpy(buf, folio_address(folio), size);
 			continue;
 		}
+		if (c->put)
+			folio_get(folio);
 		addr = ephmap_map_whole_folio(folio);
 		if (c->copy)
 			memcpy(buf, addr, size);
 		else
 			READ_ONCE(*(char *)addr);
-		ephmap_unmap(addr);
+		if (c->put)
+			ephmap_unmap_put(addr, folio);
+		else
+			ephmap_unmap(addr);
 	}
 	ns = ktime_get_ns() - start;
 	folio_put(folio);
@@ -82,14 +94,20 @@ static u64 ephmap_bench_one(const struct ephmap_bench_case *c,
 static ssize_t ephmap_bench_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
+	char arg[64], name[32] = "";
 	unsigned long iters;
 	size_t len = 0;
+	bool found = false;
 	void *buf;
-	int ret, i;
+	int i;
 
-	ret = kstrtoul_from_user(ubuf, count, 0, &iters);
-	if (ret)
-		return ret;
+	if (!count || count >= sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(arg, ubuf, count))
+		return -EFAULT;
+	arg[count] = '\0';
+	if (sscanf(arg, "%lu %31s", &iters, name) < 1)
+		return -EINVAL;
 	if (!iters || iters > 10000000)
 		return -EINVAL;
 	buf = kvmalloc(PMD_SIZE, GFP_KERNEL);
@@ -104,17 +122,24 @@ static ssize_t ephmap_bench_write(struct file *file, const char __user *ubuf,
 		const struct ephmap_bench_case *c = &ephmap_bench_cases[i];
 		/* Fewer rounds for 2 MiB copies: each is 512 times the work. */
 		unsigned long n = c->order && c->copy ? max(iters >> 9, 1UL) : iters;
-		u64 ns = ephmap_bench_one(c, n, buf);
-		u64 mb_s = ns && c->copy ?
-			div64_u64((u64)(PAGE_SIZE << c->order) * 1000, ns) : 0;
+		u64 ns, mb_s;
 
+		if (name[0] && strcmp(name, c->name))
+			continue;
+		found = true;
+		/* An untimed pass first: page tables, batches, caches. */
+		ephmap_bench_one(c, n, buf);
+		ns = ephmap_bench_one(c, n, buf);
+		mb_s = ns && c->copy ?
+			div64_u64((u64)(PAGE_SIZE << c->order) * 1000, ns) : 0;
 		len += scnprintf(ephmap_bench_result + len,
 				 sizeof(ephmap_bench_result) - len,
-				 "%s ns=%llu MB/s=%llu\n", c->name, ns, mb_s);
+				 "%s ns=%llu MB/s=%llu ops=%lu\n", c->name, ns,
+				 mb_s, n);
 	}
 	mutex_unlock(&ephmap_bench_lock);
 	kvfree(buf);
-	return count;
+	return found ? count : -EINVAL;
 }
 
 static ssize_t ephmap_bench_read(struct file *file, char __user *ubuf,

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# The ephmap microbenchmark runs in this process's mm: with ephmap=on its
+# The ephmap microbenchmark runs in this process's mm: with the ephmap on its
 # maps go through the window (ephmap_map moves by what it did), off they
 # do not; every case reports a time.
 set -e
@@ -11,7 +11,7 @@ cat /sys/kernel/debug/ephmap/bench
 map1=$(awk '$1 == "ephmap_map" { print $2 }' /proc/vmstat)
 pmd1=$(awk '$1 == "ephmap_map_pmd" { print $2 }' /proc/vmstat)
 cases=$(grep -c ' ns=[1-9][0-9]* ' /sys/kernel/debug/ephmap/bench)
-[ "$cases" -eq 6 ] || { echo "FAIL: $cases of 6 cases report a time"; exit 1; }
+[ "$cases" -eq 7 ] || { echo "FAIL: $cases of 7 cases report a time"; exit 1; }
 want_map=$bench_maps want_pmd=$bench_pmds
 [ $((map1 - map0)) -eq $want_map ] || { echo "FAIL: ephmap_map +$((map1 - map0)), want +$want_map"; exit 1; }
 [ $((pmd1 - pmd0)) -eq $want_pmd ] || { echo "FAIL: ephmap_map_pmd +$((pmd1 - pmd0)), want +$want_pmd"; exit 1; }

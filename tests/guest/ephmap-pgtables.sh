@@ -1,48 +1,57 @@
 # SPDX-License-Identifier: GPL-2.0
-# Every mm has its ephmap page tables while it lives (with ephmap=on; none
-# at all with the ephmap off), and fork/exec storms leave the count where
-# it was: nothing leaks when mms die.  A CPU may keep the mm of the last
-# task it ran loaded until it runs another (lazy TLB), so counts taken at
-# two moments may differ by up to one mm per CPU, never more.
+# Page tables follow use.  With the ephmap on, an mm that never maps holds
+# no ephmap page table; one process that maps on CPUs 0..k-1 holds
+# 2k + 2 pages (2k + 3 with 5-level paging); fork/exec storms that map
+# leave, after a drain, no more than lazy TLB can hold (one mm per CPU).
+# With the ephmap off nothing is ever allocated.
 set -e
+. /tests/lib.sh
 f=/sys/kernel/debug/ephmap/pgtable_pages
 [ -r $f ] || { echo "FAIL: $f missing"; exit 1; }
-per_mm=$(dmesg | sed -n 's/.*ephmap: on: .* \([0-9][0-9]*\) page-table pages per mm$/\1/p')
 cpus=$(grep -c '^processor' /proc/cpuinfo)
-before=$(cat $f)
-echo "ephmap page-table pages: $before (per mm: ${per_mm:-none, ephmap off}; $cpus CPUs)"
-if grep -qw 'ephmap=on' /proc/cmdline && [ -z "$per_mm" ]; then
-	echo "FAIL: booted with ephmap=on but the ephmap is not on"
-	exit 1
-fi
-if [ -z "$per_mm" ]; then
-	dmesg | grep -q 'ephmap: off' || { echo "FAIL: no ephmap boot message"; exit 1; }
-	per_mm=0
-	[ "$before" -eq 0 ] || { echo "FAIL: ephmap off but $before pages"; exit 1; }
-else
-	[ "$before" -gt 0 ] || { echo "FAIL: no pages though processes run"; exit 1; }
-	[ $((before % per_mm)) -eq 0 ] || { echo "FAIL: $before is not a multiple of $per_mm"; exit 1; }
+ephmap_expect_on
+if [ "$ephmap_on" = 0 ]; then
+	run_ephmap_bench
+	pages=$(cat $f)
+	[ "$pages" -eq 0 ] || { echo "FAIL: ephmap off but $pages pages"; exit 1; }
+	echo "ok: ephmap off, 0 page-table pages"
+	exit 0
 fi
 
-# 20 more live processes: 20 more mms' worth, less what lazy TLB held.
+top=2
+grep -m1 '^flags' /proc/cpuinfo | grep -qw la57 && ! grep -qw no5lvl /proc/cmdline && top=3
+echo 1 >/sys/kernel/debug/ephmap/drain
+before=$(cat $f)
+echo "ephmap page-table pages: $before ($cpus CPUs, $top upper tables per mm)"
+
+# Processes that never map cost nothing.
 pids=
 i=0
 while [ $i -lt 20 ]; do sleep 30 & pids="$pids $!"; i=$((i + 1)); done
 sleep 1
 during=$(cat $f)
 kill $pids; wait 2>/dev/null || true
-echo "with 20 more processes: $during"
-[ "$during" -ge $((before + (20 - cpus) * per_mm)) ] ||
-	{ echo "FAIL: want >= $((before + (20 - cpus) * per_mm))"; exit 1; }
-[ "$during" -le $((before + (20 + cpus) * per_mm)) ] ||
-	{ echo "FAIL: want <= $((before + (20 + cpus) * per_mm))"; exit 1; }
+echo "with 20 more processes that never map: $during"
+[ "$during" -eq "$before" ] || { echo "FAIL: want $before"; exit 1; }
+
+# One process mapping on 1, 2, ... CPUs: two pages per CPU.
+/tests/bin/ephmap_cpus "$cpus" | while read -r line; do
+	k=${line#cpus=}; k=${k%% *}
+	t=${line#*tables=}
+	want=$((2 * k + top))
+	echo "$line (want $want)"
+	[ "$t" -eq "$want" ] || { echo "FAIL: $line, want tables=$want"; exit 1; }
+done
 
 procstress 20 >/dev/null
 i=0
-while [ $i -lt 200 ]; do /bin/true; i=$((i + 1)); done
+while [ $i -lt 100 ]; do
+	sh -c 'echo "1 map_unmap_4k" >/sys/kernel/debug/ephmap/bench'
+	i=$((i + 1))
+done
+echo 1 >/sys/kernel/debug/ephmap/drain
 sleep 1
 after=$(cat $f)
-echo "after 20 fork/exec rounds and 200 execs: $after"
-diff=$((after - before))
-[ ${diff#-} -le $((cpus * per_mm)) ] ||
+echo "after fork/exec rounds and 100 mapping processes, drained: $after"
+[ "$after" -le $((before + cpus * (2 + top))) ] ||
 	{ echo "FAIL: $before pages before, $after after: a leak"; exit 1; }

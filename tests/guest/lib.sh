@@ -1,17 +1,38 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers sourced by guest tests (/tests/lib.sh); not a test itself.
 
+# Sets ephmap_on to 1 if the command line asks for the ephmap (ephmap=on,
+# or asi=on without ephmap=off or pti=on), else 0; fails if the boot log
+# disagrees.
+ephmap_expect_on() {
+	ephmap_on=0
+	if grep -qw 'ephmap=on' /proc/cmdline; then
+		ephmap_on=1
+	elif grep -qw 'asi=on' /proc/cmdline && ! grep -qw 'ephmap=off' /proc/cmdline &&
+	     ! grep -qw 'pti=on' /proc/cmdline && ! grep -qw 'ephmap=bogus' /proc/cmdline; then
+		ephmap_on=1
+	fi
+	if [ $ephmap_on = 1 ]; then
+		dmesg | grep -q 'ephmap: on (' || { echo "FAIL: the ephmap should be on"; dmesg | grep 'ephmap:'; exit 1; }
+	else
+		dmesg | grep -q 'ephmap: off (' || { echo "FAIL: the ephmap should be off"; dmesg | grep 'ephmap:'; exit 1; }
+	fi
+}
+
 # Runs the ephmap microbenchmark for 64 iterations and sets
-# bench_maps/bench_pmds to the window mappings it must have made: 64
-# map_unmap_4k + 64 map_unmap_2m + 64 map_copy_unmap_4k + 1
-# map_copy_unmap_2m (65 of them PMD), or none with the ephmap off.
-# Fails if the kernel was booted with ephmap=on and ran it off.
+# bench_maps/bench_pmds to the window mappings it must have made: each
+# case runs untimed, then timed, so 128 map_unmap_4k + 128
+# map_unmap_put_4k + 128 map_unmap_2m + 128 map_copy_unmap_4k + 2
+# map_copy_unmap_2m (130 of them PMD), or none with the ephmap off.
+# Fails if the ephmap should be on and ran off.
 run_ephmap_bench() {
+	ephmap_expect_on
 	echo 64 >/sys/kernel/debug/ephmap/bench
 	if grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench; then
-		bench_maps=193 bench_pmds=65
-	elif grep -qw 'ephmap=on' /proc/cmdline; then
-		echo "FAIL: booted with ephmap=on but the benchmark ran with it off"
+		[ $ephmap_on = 1 ] || { echo "FAIL: the benchmark ran with the ephmap on"; exit 1; }
+		bench_maps=514 bench_pmds=130
+	elif [ $ephmap_on = 1 ]; then
+		echo "FAIL: the ephmap should be on but the benchmark ran with it off"
 		exit 1
 	else
 		bench_maps=0 bench_pmds=0

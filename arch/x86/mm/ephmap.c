@@ -1,82 +1,239 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86-64 page tables of the ephmap region (see <asm/ephmap.h>).
+ * x86-64 page tables and TLB flushes of the ephmap region (see
+ * <asm/ephmap.h> for the layout and mm/ephmap/ephmap.c for the rest).
  *
- * Every page table an mm needs for the region is allocated when the mm is
- * created, for every possible CPU, so that mapping never allocates and
- * never fails: one PUD table (and a P4D table with 5-level paging), one
- * PMD table per 32 CPUs and one PTE table per window slot.  A slot whose
- * folio is PMD-sized is mapped by a PMD leaf instead of its PTE table,
- * which is put back on unmap.
- *
- * Entries are never global and are only written by the CPU that owns the
- * window, so removing one needs only a local invalidation (INVLPG, or a
- * full local flush past tlb_single_page_flush_ceiling pages): no IPI.
- * The tables are freed in destroy_context(), when no CPU has the mm loaded.
+ * The tables of a CPU's rings are installed on its first mapping in an
+ * mm, under mm->page_table_lock, from pages the caller reserved; they are
+ * freed in destroy_context(), when no CPU can have the mm loaded, not
+ * even lazily.  Entries are never global, so a CR3 write or a local flush
+ * removes them.
  */
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/ephmap.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <linux/vmstat.h>
-#include <asm/tlb.h>
+#include <asm/cpufeature.h>
 #include <asm/tlbflush.h>
 
-/* Page tables of one CPU's window. */
-struct ephmap_cpu_tables {
-	pmd_t	*pmd;			/* PMD entry of slot 0 */
-	pte_t	*pte[EPHMAP_NEST_MAX];	/* PTE table of each slot */
-};
-
-struct ephmap_mm {
-	p4d_t				*p4d;	/* 5-level paging only */
-	pud_t				*pud;
-	struct ephmap_cpu_tables	cpu[];
-};
-
-/* CPUs whose windows share one PMD table. */
-#define EPHMAP_CPUS_PER_PMD	(PUD_SIZE / EPHMAP_CPU_WINDOW_SIZE)
+unsigned long ephmap_base __ro_after_init;
+unsigned long ephmap_end __ro_after_init;
+unsigned long ephmap_pte_bits __ro_after_init;
+unsigned long ephmap_pmd_bits __ro_after_init;
+static unsigned long ephmap_pmd_area __ro_after_init;
 
 static atomic_long_t ephmap_nr_pgtables = ATOMIC_LONG_INIT(0);
 
-/* Never global: a CR3 switch or a local flush must remove them. */
-#define EPHMAP_PROT_PTE	__pgprot(pgprot_val(PAGE_KERNEL) & ~_PAGE_GLOBAL)
-#define EPHMAP_PROT_PMD	__pgprot(pgprot_val(PAGE_KERNEL_LARGE) & ~_PAGE_GLOBAL)
-
-static void *ephmap_alloc_table(void)
+/*
+ * Without PCID every CR3 write drops all non-global translations: the
+ * ephmap's argument that a CPU which left an mm holds none of its
+ * entries rests on that (Documentation/mm/ephmap.rst).  ASI turns PCID
+ * off for the same reason; ephmap=on without ASI does it here.
+ */
+void __init arch_ephmap_early_enable(void)
 {
-	void *table = (void *)__get_free_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (boot_cpu_has(X86_FEATURE_PCID)) {
+		setup_clear_cpu_cap(X86_FEATURE_PCID);
+		pr_info("ephmap: PCID not used: every CR3 write flushes the TLB\n");
+	}
+}
 
-	if (table)
-		atomic_long_inc(&ephmap_nr_pgtables);
-	return table;
+unsigned int __init arch_ephmap_layout(void)
+{
+	unsigned long size = 1UL << PGDIR_SHIFT;
+	unsigned int n = nr_cpu_ids;
+	pgprot_t prot;
+
+	ephmap_base = EPHMAP_PGD_ENTRY << PGDIR_SHIFT;
+	while (n && ALIGN((unsigned long)n * PMD_SIZE, PUD_SIZE) +
+		    (unsigned long)n * PUD_SIZE > size)
+		n--;
+	ephmap_pmd_area = ephmap_base + ALIGN((unsigned long)n * PMD_SIZE, PUD_SIZE);
+	ephmap_end = ephmap_pmd_area + (unsigned long)n * PUD_SIZE;
+
+	prot = __pgprot(pgprot_val(PAGE_KERNEL) & ~_PAGE_GLOBAL);
+	ephmap_pte_bits = pte_val(pfn_pte(0, prot));
+	prot = __pgprot(pgprot_val(PAGE_KERNEL_LARGE) & ~_PAGE_GLOBAL);
+	ephmap_pmd_bits = pmd_val(pfn_pmd(0, prot));
+	return n;
+}
+
+unsigned long arch_ephmap_pte_ring(unsigned int cpu)
+{
+	return ephmap_base + (unsigned long)cpu * PMD_SIZE;
+}
+
+unsigned long arch_ephmap_pmd_ring(unsigned int cpu)
+{
+	return ephmap_pmd_area + (unsigned long)cpu * PUD_SIZE;
+}
+
+static void *ephmap_take_table(struct mm_struct *mm, struct page **reserve,
+			       unsigned int *nr)
+{
+	struct page *page;
+
+	if (!*nr)
+		return NULL;
+	page = reserve[--*nr];
+	mod_lruvec_page_state(page, NR_PAGETABLE, 1);
+	mm->context.ephmap_nr_tables++;
+	atomic_long_inc(&ephmap_nr_pgtables);
+	return page_address(page);
 }
 
 static void ephmap_free_table(void *table)
 {
-	if (!table)
-		return;
-	free_page((unsigned long)table);
+	struct page *page = virt_to_page(table);
+
+	mod_lruvec_page_state(page, NR_PAGETABLE, -1);
 	atomic_long_dec(&ephmap_nr_pgtables);
+	__free_page(page);
 }
 
-unsigned long ephmap_cpu_window(unsigned int cpu)
+/* The PUD entry of @addr, with the tables above it installed. */
+static pud_t *ephmap_pud(struct mm_struct *mm, unsigned long addr,
+			 struct page **reserve, unsigned int *nr)
 {
-	return EPHMAP_BASE_ADDR + (unsigned long)cpu * EPHMAP_CPU_WINDOW_SIZE;
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	void *t;
+
+	if (pgtable_l5_enabled() && pgd_none(*pgd)) {
+		t = ephmap_take_table(mm, reserve, nr);
+		if (!t)
+			return NULL;
+		mm->context.ephmap = t;
+		set_pgd(pgd, __pgd(_KERNPG_TABLE | __pa(t)));
+	}
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d)) {
+		t = ephmap_take_table(mm, reserve, nr);
+		if (!t)
+			return NULL;
+		if (!pgtable_l5_enabled())
+			mm->context.ephmap = t;
+		set_p4d(p4d, __p4d(_KERNPG_TABLE | __pa(t)));
+	}
+	return pud_offset(p4d, addr);
 }
 
-bool ephmap_addr_in_region(unsigned long addr)
+bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
+			    struct page **reserve, unsigned int *nr,
+			    pte_t **ptep, pmd_t **pmdp)
 {
-	return addr >= EPHMAP_BASE_ADDR &&
-	       addr < ephmap_cpu_window(nr_cpu_ids);
+	unsigned long pte_ring = arch_ephmap_pte_ring(cpu);
+	unsigned long pmd_ring = arch_ephmap_pmd_ring(cpu);
+	bool ok = false;
+	pud_t *pud;
+	pmd_t *pmd;
+	void *t;
+
+	spin_lock(&mm->page_table_lock);
+	pud = ephmap_pud(mm, pte_ring, reserve, nr);
+	if (!pud)
+		goto out;
+	if (pud_none(*pud)) {
+		t = ephmap_take_table(mm, reserve, nr);
+		if (!t)
+			goto out;
+		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
+	}
+	pmd = pmd_offset(pud, pte_ring);
+	if (pmd_none(*pmd)) {
+		t = ephmap_take_table(mm, reserve, nr);
+		if (!t)
+			goto out;
+		set_pmd(pmd, __pmd(_KERNPG_TABLE | __pa(t)));
+	}
+	*ptep = pte_offset_kernel(pmd, pte_ring);
+
+	pud = ephmap_pud(mm, pmd_ring, reserve, nr);
+	if (!pud)
+		goto out;
+	if (pud_none(*pud)) {
+		t = ephmap_take_table(mm, reserve, nr);
+		if (!t)
+			goto out;
+		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
+	}
+	*pmdp = pmd_offset(pud, pmd_ring);
+	ok = true;
+out:
+	spin_unlock(&mm->page_table_lock);
+	return ok;
 }
 
-unsigned long arch_ephmap_pgtable_pages_per_mm(void)
+static void ephmap_free_pud_table(pud_t *pud)
 {
-	return (pgtable_l5_enabled() ? 1 : 0) + 1 +
-	       DIV_ROUND_UP(nr_cpu_ids, EPHMAP_CPUS_PER_PMD) +
-	       nr_cpu_ids * EPHMAP_NEST_MAX;
+	unsigned int i, j;
+
+	for (i = 0; i < PTRS_PER_PUD; i++) {
+		pmd_t *pmd;
+
+		if (pud_none(pud[i]))
+			continue;
+		pmd = pud_pgtable(pud[i]);
+		for (j = 0; j < PTRS_PER_PMD; j++) {
+			if (pmd_none(pmd[j]))
+				continue;
+			/* Every mapping ended before its CPU let go of the mm. */
+			if (WARN_ON_ONCE(pmd_leaf(pmd[j])))
+				continue;
+			ephmap_free_table(page_address(pmd_page(pmd[j])));
+		}
+		ephmap_free_table(pmd);
+	}
+	ephmap_free_table(pud);
+}
+
+void ephmap_mm_destroy(struct mm_struct *mm)
+{
+	void *top = mm->context.ephmap;
+	unsigned int i;
+
+	if (!top)
+		return;
+	mm->context.ephmap = NULL;
+	/* The PGD itself is already freed: only the tables are left. */
+	if (pgtable_l5_enabled()) {
+		p4d_t *p4d = top;
+
+		for (i = 0; i < PTRS_PER_P4D; i++)
+			if (!p4d_none(p4d[i]))
+				ephmap_free_pud_table(p4d_pgtable(p4d[i]));
+		ephmap_free_table(p4d);
+	} else {
+		ephmap_free_pud_table(top);
+	}
+}
+
+void arch_ephmap_flush_local(void)
+{
+	unsigned long flags;
+
+	/* No interrupt may switch CR3 (an ASI exit) between read and write. */
+	local_irq_save(flags);
+	flush_tlb_local();
+	local_irq_restore(flags);
+}
+
+unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, bool *local)
+{
+	unsigned int cpu = get_cpu();
+	unsigned int ipis = cpumask_weight(mm_cpumask(mm));
+
+	if (cpumask_test_cpu(cpu, mm_cpumask(mm)))
+		ipis--;
+	*local = arch_ephmap_mm_loaded(mm);
+	/*
+	 * As if page tables were freed: CPUs that hold the mm lazily get the
+	 * IPI too, since they may still walk its tables speculatively.
+	 */
+	flush_tlb_mm_range(mm, 0UL, TLB_FLUSH_ALL, 0, true);
+	put_cpu();
+	return ipis;
 }
 
 long arch_ephmap_nr_pgtable_pages(void)
@@ -84,170 +241,59 @@ long arch_ephmap_nr_pgtable_pages(void)
 	return atomic_long_read(&ephmap_nr_pgtables);
 }
 
-static void ephmap_free_tables(struct ephmap_mm *em)
+unsigned long arch_ephmap_mm_pgtable_pages(struct mm_struct *mm)
 {
-	unsigned int cpu, i;
-
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		struct ephmap_cpu_tables *t = &em->cpu[cpu];
-
-		for (i = 0; i < EPHMAP_NEST_MAX; i++)
-			ephmap_free_table(t->pte[i]);
-		if (cpu % EPHMAP_CPUS_PER_PMD == 0 && t->pmd)
-			ephmap_free_table((void *)((unsigned long)t->pmd & PAGE_MASK));
-	}
-	ephmap_free_table(em->pud);
-	ephmap_free_table(em->p4d);
-	/* destroy_context() may run with preemption off: no vfree(). */
-	if (is_vmalloc_addr(em))
-		vfree_atomic(em);
-	else
-		kfree(em);
+	return READ_ONCE(mm->context.ephmap_nr_tables);
 }
 
-int ephmap_mm_init(struct mm_struct *mm)
+/* Whether a CPU of @cpus below @cpu has a ring in @addr's @mask block. */
+static bool ephmap_block_seen(const struct cpumask *cpus, unsigned int cpu,
+			      unsigned long addr, unsigned long mask, bool pmd_rings)
 {
-	struct ephmap_mm *em;
-	unsigned int cpu, i;
-	pgd_t *pgd;
-	p4d_t *p4d;
+	unsigned int o;
 
-	BUILD_BUG_ON(NR_CPUS * EPHMAP_CPU_WINDOW_SIZE > P4D_SIZE);
-	BUILD_BUG_ON(EPHMAP_CPU_WINDOW_SIZE > PUD_SIZE);
-
-	mm->context.ephmap = NULL;
-	if (!ephmap_enabled())
-		return 0;
-
-	em = kvzalloc(struct_size(em, cpu, nr_cpu_ids), GFP_KERNEL_ACCOUNT);
-	if (!em)
-		return -ENOMEM;
-
-	pgd = pgd_offset_pgd(mm->pgd, EPHMAP_BASE_ADDR);
-	if (pgtable_l5_enabled()) {
-		em->p4d = ephmap_alloc_table();
-		if (!em->p4d)
-			goto nomem;
+	for_each_cpu(o, cpus) {
+		if (o >= cpu)
+			break;
+		if ((arch_ephmap_pte_ring(o) & mask) == (addr & mask))
+			return true;
+		if (pmd_rings && (arch_ephmap_pmd_ring(o) & mask) == (addr & mask))
+			return true;
 	}
-	em->pud = ephmap_alloc_table();
-	if (!em->pud)
-		goto nomem;
-
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		unsigned long addr = ephmap_cpu_window(cpu);
-		pud_t *pud = em->pud + pud_index(addr);
-		struct ephmap_cpu_tables *t = &em->cpu[cpu];
-		pmd_t *pmd_table;
-
-		if (pud_none(*pud)) {
-			pmd_table = ephmap_alloc_table();
-			if (!pmd_table)
-				goto nomem;
-			set_pud(pud, __pud(_KERNPG_TABLE | __pa(pmd_table)));
-		}
-		t->pmd = pmd_offset(pud, addr);
-		for (i = 0; i < EPHMAP_NEST_MAX; i++) {
-			t->pte[i] = ephmap_alloc_table();
-			if (!t->pte[i])
-				goto nomem;
-			set_pmd(t->pmd + i, __pmd(_KERNPG_TABLE | __pa(t->pte[i])));
-		}
-	}
-
-	/* Hook the region in last: a half-built one is never visible. */
-	if (em->p4d) {
-		p4d = em->p4d + p4d_index(EPHMAP_BASE_ADDR);
-		set_p4d(p4d, __p4d(_KERNPG_TABLE | __pa(em->pud)));
-		set_pgd(pgd, __pgd(_KERNPG_TABLE | __pa(em->p4d)));
-	} else {
-		set_p4d(p4d_offset(pgd, EPHMAP_BASE_ADDR),
-			__p4d(_KERNPG_TABLE | __pa(em->pud)));
-	}
-	mm->context.ephmap = em;
-	return 0;
-
-nomem:
-	ephmap_free_tables(em);
-	return -ENOMEM;
+	return false;
 }
 
-void ephmap_mm_destroy(struct mm_struct *mm)
+/*
+ * Page-table pages an mm holds once it mapped on each of @cpus: per CPU
+ * its PTE table and its ring's PMD table; shared, the PMD table over
+ * each 512 PTE rings, with 5-level paging the PUD table of each 512 GiB,
+ * and the top table.
+ */
+unsigned long arch_ephmap_pgtable_pages_for(const struct cpumask *cpus)
 {
-	struct ephmap_mm *em = mm->context.ephmap;
+	unsigned long n = 0;
+	unsigned int cpu;
 
-	if (!em)
-		return;
-	mm->context.ephmap = NULL;
-	/* The PGD itself is already freed: only the tables are left. */
-	ephmap_free_tables(em);
-}
+	for_each_cpu(cpu, cpus) {
+		unsigned long pte_ring = arch_ephmap_pte_ring(cpu);
+		unsigned long pmd_ring = arch_ephmap_pmd_ring(cpu);
 
-bool arch_ephmap_usable(struct mm_struct *mm)
-{
-	return mm->context.ephmap &&
-	       this_cpu_read(cpu_tlbstate.loaded_mm) == mm;
-}
-
-static unsigned long ephmap_slot_addr(unsigned int cpu, unsigned int idx)
-{
-	return ephmap_cpu_window(cpu) + idx * EPHMAP_SLOT_SIZE;
-}
-
-void arch_ephmap_set(struct mm_struct *mm, unsigned int cpu,
-		     unsigned int idx, const struct ephmap_slot *slot)
-{
-	struct ephmap_cpu_tables *t = &mm->context.ephmap->cpu[cpu];
-	pte_t *pte = t->pte[idx];
-	unsigned int i;
-
-	if (slot->flags & EPHMAP_SLOT_PMD) {
-		/*
-		 * The PMD pointed to a page table, which the paging-structure
-		 * caches may hold: drop it, or a walk could miss the leaf.
-		 */
-		set_pmd(t->pmd + idx, pfn_pmd(slot->pfn, EPHMAP_PROT_PMD));
-		invlpg(ephmap_cpu_window(cpu) + idx * EPHMAP_SLOT_SIZE);
-		count_vm_event(EPHMAP_FLUSH_PAGE);
-		return;
+		n += 2;
+		if (!ephmap_block_seen(cpus, cpu, pte_ring, PUD_MASK, false))
+			n++;
+		if (!pgtable_l5_enabled())
+			continue;
+		if (!ephmap_block_seen(cpus, cpu, pte_ring, P4D_MASK, true))
+			n++;
+		if ((pmd_ring & P4D_MASK) != (pte_ring & P4D_MASK) &&
+		    !ephmap_block_seen(cpus, cpu, pmd_ring, P4D_MASK, true))
+			n++;
 	}
-	for (i = 0; i < slot->nr_pages; i++)
-		set_pte(pte + i, pfn_pte(slot->pfn + i, EPHMAP_PROT_PTE));
+	return n ? n + 1 : 0;
 }
 
-void arch_ephmap_clear(struct mm_struct *mm, unsigned int cpu,
-		       unsigned int idx, const struct ephmap_slot *slot)
-{
-	struct ephmap_cpu_tables *t = &mm->context.ephmap->cpu[cpu];
-	unsigned long addr = ephmap_slot_addr(cpu, idx);
-	pte_t *pte = t->pte[idx];
-	unsigned int i;
-
-	/*
-	 * Local invalidation of the loaded page tables is all it takes, with
-	 * ASI too: the other half of the PGD pair shares these tables, and
-	 * ASI runs without PCID, so whatever the TLB held for that half went
-	 * with the CR3 write that left it.
-	 */
-	if (slot->flags & EPHMAP_SLOT_PMD) {
-		set_pmd(t->pmd + idx, __pmd(_KERNPG_TABLE | __pa(pte)));
-		invlpg(addr);
-		count_vm_event(EPHMAP_FLUSH_PAGE);
-		return;
-	}
-	for (i = 0; i < slot->nr_pages; i++)
-		set_pte(pte + i, __pte(0));
-	if (slot->nr_pages > tlb_single_page_flush_ceiling) {
-		flush_tlb_local();
-		count_vm_event(EPHMAP_FLUSH_ALL);
-		return;
-	}
-	for (i = 0; i < slot->nr_pages; i++)
-		invlpg(addr + i * PAGE_SIZE);
-	count_vm_events(EPHMAP_FLUSH_PAGE, slot->nr_pages);
-}
-
-static bool ephmap_pgd_translates(pgd_t *pgd_base, unsigned long addr,
-				  unsigned long *pfn)
+static bool ephmap_pgd_walk(pgd_t *pgd_base, unsigned long addr,
+			    unsigned long *pfn, unsigned long *entry)
 {
 	pgd_t *pgd = pgd_offset_pgd(pgd_base, addr);
 	p4d_t *p4d;
@@ -255,6 +301,7 @@ static bool ephmap_pgd_translates(pgd_t *pgd_base, unsigned long addr,
 	pmd_t *pmd;
 	pte_t *pte;
 
+	*entry = 0;
 	if (pgd_none(*pgd))
 		return false;
 	p4d = p4d_offset(pgd, addr);
@@ -264,33 +311,41 @@ static bool ephmap_pgd_translates(pgd_t *pgd_base, unsigned long addr,
 	if (pud_none(*pud))
 		return false;
 	pmd = pmd_offset(pud, addr);
-	if (!pmd_present(*pmd))
-		return false;
-	if (pmd_leaf(*pmd)) {
+	if (pmd_none(*pmd) || pmd_leaf(*pmd)) {
+		*entry = pmd_val(*pmd);
+		if (!pmd_present(*pmd))
+			return false;
 		*pfn = pmd_pfn(*pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
 		return true;
 	}
 	pte = pte_offset_kernel(pmd, addr);
+	*entry = pte_val(*pte);
 	if (!pte_present(*pte))
 		return false;
 	*pfn = pte_pfn(*pte);
 	return true;
 }
 
-/*
- * Whether @mm's page tables map @addr, and to which pfn.  With ASI, an mm
- * has two: a translation in either counts, so that "does not translate"
- * holds for both.
- */
+/* With ASI an mm has two tables: a translation in either counts. */
 bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
 			    unsigned long *pfn)
 {
-	if (ephmap_pgd_translates(mm->pgd, addr, pfn))
+	unsigned long entry;
+
+	if (ephmap_pgd_walk(mm->pgd, addr, pfn, &entry))
 		return true;
 #ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
 	if (mm->context.asi_ready)
-		return ephmap_pgd_translates((pgd_t *)((unsigned long)mm->pgd |
-						       PAGE_SIZE), addr, pfn);
+		return ephmap_pgd_walk((pgd_t *)((unsigned long)mm->pgd |
+						 PAGE_SIZE), addr, pfn, &entry);
 #endif
 	return false;
+}
+
+unsigned long arch_ephmap_entry(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long pfn, entry;
+
+	ephmap_pgd_walk(mm->pgd, addr, &pfn, &entry);
+	return entry;
 }

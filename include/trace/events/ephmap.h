@@ -11,7 +11,8 @@
 #define EPHMAP_FALLBACK_REASON						\
 	EM(EPHMAP_FALLBACK_NO_MM,	"no_mm")			\
 	EM(EPHMAP_FALLBACK_CONTEXT,	"context")			\
-	EMe(EPHMAP_FALLBACK_NESTING,	"nesting")
+	EM(EPHMAP_FALLBACK_NESTING,	"nesting")			\
+	EMe(EPHMAP_FALLBACK_RESERVE,	"reserve")
 
 #undef EM
 #undef EMe
@@ -25,7 +26,7 @@ EPHMAP_FALLBACK_REASON
 #define EM(a, b)	{ a, b },
 #define EMe(a, b)	{ a, b }
 
-/* A folio window mapped in a slot of this CPU's ephmap window. */
+/* A folio window mapped at a slot of one of this CPU's rings. */
 TRACE_EVENT(ephmap_map,
 
 	TP_PROTO(unsigned int slot, unsigned long pfn, unsigned int nr_pages,
@@ -69,6 +70,31 @@ TRACE_EVENT(ephmap_fallback,
 	TP_printk("reason=%s pfn=%#lx",
 		  __print_symbolic(__entry->reason, EPHMAP_FALLBACK_REASON),
 		  __entry->pfn)
+);
+
+/*
+ * A generation of mappings invalidated: by a full flush of this CPU's TLB
+ * (a ring wrapped, or a drain), or by an IPI flush of the mm's CPUs.
+ */
+TRACE_EVENT(ephmap_flush,
+
+	TP_PROTO(bool remote, unsigned int ipis, unsigned int maps),
+	TP_ARGS(remote, ipis, maps),
+
+	TP_STRUCT__entry(
+		__field(bool,		remote)
+		__field(unsigned int,	ipis)
+		__field(unsigned int,	maps)
+	),
+
+	TP_fast_assign(
+		__entry->remote = remote;
+		__entry->ipis = ipis;
+		__entry->maps = maps;
+	),
+
+	TP_printk("%s ipis=%u maps=%u", __entry->remote ? "remote" : "local",
+		  __entry->ipis, __entry->maps)
 );
 
 #endif /* _TRACE_EPHMAP_H */
