@@ -99,7 +99,6 @@ struct ephmap_cpu {
 	struct mm_struct	*mm;	/* of the generation, grabbed */
 	struct folio		**folio;	/* the batch's array */
 	struct ephmap_ring	pte;
-	unsigned int		depth;	/* live mappings */
 	struct ephmap_batch	*batch;
 	struct ephmap_ring	pmd;
 	/*
@@ -119,14 +118,24 @@ struct ephmap_cpu {
 	struct llist_head	spare;	/* empty batches */
 	struct work_struct	refill_work;
 	struct work_struct	drain_work;
+	unsigned long		age_sig;	/* ephmap_age_fn()'s */
 };
 
 static DEFINE_PER_CPU(struct ephmap_cpu, ephmap_cpu);
 
-/* Batches waiting for a remote flush, and the work that releases them. */
+/*
+ * Batches waiting for a remote flush, and the work that releases them;
+ * the work that ends generations left idle.  On a WQ_MEM_RECLAIM queue:
+ * reclaim, CMA and memory offline may wait for the folios they release.
+ */
+static struct workqueue_struct *ephmap_wq __ro_after_init;
 static LLIST_HEAD(ephmap_retired);
 static void ephmap_release_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ephmap_release_work, ephmap_release_fn);
+static void ephmap_age_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ephmap_age_work, ephmap_age_fn);
+/* How long a generation that maps nothing keeps its folios, at most 2x. */
+#define EPHMAP_IDLE_DELAY	HZ
 
 /* -1: not given, then ASI decides; -2: not understood, off. */
 static int ephmap_param = -1;
@@ -177,7 +186,7 @@ static enum vm_event_item ephmap_context_ok(struct ephmap_cpu *ec,
 
 static void ephmap_queue_refill(struct ephmap_cpu *ec)
 {
-	queue_work_on(smp_processor_id(), system_wq, &ec->refill_work);
+	queue_work_on(smp_processor_id(), ephmap_wq, &ec->refill_work);
 }
 
 static struct ephmap_batch *ephmap_take_spare(struct ephmap_cpu *ec)
@@ -231,15 +240,39 @@ static void ephmap_recycle(struct ephmap_batch *b)
  * can hold them, else queued for a remote flush.  The batch takes over
  * the generation's reference on @mm.
  */
-static void ephmap_retire(struct ephmap_cpu *ec, struct ephmap_batch *b,
-			  struct mm_struct *mm)
+static void ephmap_queue_retired(struct ephmap_batch *b, struct mm_struct *mm,
+				 bool urgent)
 {
 	long pending;
 
 	/*
+	 * One remote flush costs an IPI per CPU of the mm: wait until it
+	 * covers EPHMAP_MAPS_PER_IPI mappings per CPU, or for the delay.  All
+	 * of @mm is read before the batch is handed over: from then on the
+	 * release work may drop the last reference on it.
+	 */
+	pending = atomic_long_add_return(ephmap_batch_maps(b),
+					 arch_ephmap_retired(mm));
+	if (pending >= EPHMAP_MAPS_PER_IPI * (long)cpumask_weight(mm_cpumask(mm)))
+		urgent = true;
+	b->mm = mm;
+	llist_add(&b->node, &ephmap_retired);
+	if (urgent)
+		mod_delayed_work(ephmap_wq, &ephmap_release_work, 0);
+	else
+		queue_delayed_work(ephmap_wq, &ephmap_release_work,
+				   EPHMAP_RELEASE_DELAY);
+}
+
+static void ephmap_retire(struct ephmap_cpu *ec, struct ephmap_batch *b,
+			  struct mm_struct *mm)
+{
+	/*
 	 * Order the clearing of the generation's entries before the read of
 	 * mm_cpumask(): a CPU that switches to @mm sets its bit before it
-	 * walks, so either it is seen here or it finds the entries empty.
+	 * walks, so either it is seen here or it finds the entries empty.  A
+	 * CPU leaves the mask only after its CR3 write (patch "x86/mm/tlb:
+	 * leave the previous mm's cpumask after the CR3 write").
 	 */
 	smp_mb();
 	if (cpumask_any_but(mm_cpumask(mm), smp_processor_id()) >= nr_cpu_ids) {
@@ -248,28 +281,25 @@ static void ephmap_retire(struct ephmap_cpu *ec, struct ephmap_batch *b,
 		mmdrop(mm);
 		return;
 	}
-
-	b->mm = mm;
-	llist_add(&b->node, &ephmap_retired);
-	pending = atomic_long_add_return(ephmap_batch_maps(b),
-					 arch_ephmap_retired(mm));
-	/*
-	 * One remote flush costs an IPI per CPU of the mm: wait until it
-	 * covers EPHMAP_MAPS_PER_IPI mappings per CPU, or for the delay, or
-	 * until this CPU is about to run out of spare batches.
-	 */
-	if (pending >= EPHMAP_MAPS_PER_IPI * (long)cpumask_weight(mm_cpumask(mm)) ||
-	    llist_empty(&ec->spare))
-		mod_delayed_work(system_wq, &ephmap_release_work, 0);
-	else
-		queue_delayed_work(system_wq, &ephmap_release_work,
-				   EPHMAP_RELEASE_DELAY);
+	/* Hurry when this CPU is about to run out of spare batches. */
+	ephmap_queue_retired(b, mm, llist_empty(&ec->spare));
 }
 
 static void ephmap_ring_reset(struct ephmap_ring *r)
 {
 	r->next = 0;
 	r->limit = EPHMAP_RING_SLOTS;
+}
+
+/*
+ * Whether this CPU may hold a mapping besides the one being made: every
+ * mapping of a CPU is its current task's, made with page faults disabled,
+ * so none is held unless they were disabled before.  (Other users of
+ * pagefault_disable() only make this answer yes for nothing.)
+ */
+static bool ephmap_may_hold(void)
+{
+	return current->pagefault_disabled > 1;
 }
 
 static bool ephmap_pte_live(struct ephmap_cpu *ec, unsigned int slot)
@@ -315,7 +345,7 @@ static bool ephmap_slot_taken(struct ephmap_cpu *ec, struct ephmap_ring *r,
 static unsigned int ephmap_next_taken(struct ephmap_cpu *ec,
 				      struct ephmap_ring *r, unsigned int from)
 {
-	if (!ec->depth && !ec->nr_carried)
+	if (!ephmap_may_hold() && !ec->nr_carried)
 		return EPHMAP_RING_SLOTS;
 	for (; from < EPHMAP_RING_SLOTS; from++)
 		if (ephmap_slot_taken(ec, r, from))
@@ -333,7 +363,7 @@ static bool ephmap_live_slots(struct ephmap_cpu *ec, u16 *live,
 	unsigned int slot;
 
 	*nr = 0;
-	if (!ec->depth)
+	if (!ephmap_may_hold())
 		return true;
 	for (slot = 0; slot < EPHMAP_RING_SLOTS; slot++) {
 		if (!ephmap_pte_live(ec, slot))
@@ -433,7 +463,7 @@ static int ephmap_wrap(struct ephmap_cpu *ec)
 		return -ENOSPC;
 	next = ephmap_take_spare(ec);
 	if (!next) {
-		mod_delayed_work(system_wq, &ephmap_release_work, 0);
+		mod_delayed_work(ephmap_wq, &ephmap_release_work, 0);
 		return -ENOMEM;
 	}
 	arch_ephmap_flush_local();
@@ -459,7 +489,6 @@ static bool ephmap_switch_mm(struct ephmap_cpu *ec, struct mm_struct *mm)
 	pmd_t *pmd;
 	bool ok;
 
-	VM_WARN_ON_ONCE(ec->depth);
 	ok = arch_ephmap_cpu_tables(mm, smp_processor_id(), ec->reserve,
 				    &ec->nr_reserve, &pte, &pmd);
 	if (ec->nr_reserve < EPHMAP_RESERVE_PAGES)
@@ -474,6 +503,7 @@ static bool ephmap_switch_mm(struct ephmap_cpu *ec, struct mm_struct *mm)
 	ec->pmd.table = pmd;
 	ephmap_ring_reset(&ec->pte);
 	ephmap_ring_reset(&ec->pmd);
+	queue_delayed_work(ephmap_wq, &ephmap_age_work, EPHMAP_IDLE_DELAY);
 	return true;
 }
 
@@ -566,6 +596,14 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 		ephmap_count_fallback(why, folio);
 		return folio_address(folio) + offset;
 	}
+	/*
+	 * A kernel thread that switched mm while holding a mapping of the
+	 * old one: its generation cannot end yet.
+	 */
+	if (ec->mm != mm && ephmap_may_hold()) {
+		ephmap_count_fallback(EPHMAP_FALLBACK_CONTEXT, folio);
+		return folio_address(folio) + offset;
+	}
 	if (ec->mm != mm && !ephmap_switch_mm(ec, mm)) {
 		ephmap_count_fallback(EPHMAP_FALLBACK_RESERVE, folio);
 		return folio_address(folio) + offset;
@@ -597,7 +635,6 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 		addr = ec->pte.va + (unsigned long)idx * PAGE_SIZE +
 		       offset_in_page(offset);
 	}
-	ec->depth++;
 	count_vm_event(EPHMAP_MAP);
 	trace_ephmap_map(idx, pfn, pmd ? PTRS_PER_PMD : nr, pmd);
 	return (void *)addr;
@@ -652,7 +689,6 @@ void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
 					(offset & PAGE_MASK)));
 	ec->folio[idx] = folio;
 	ec->pte.next = idx + 1;
-	ec->depth++;
 
 	count_vm_event(EPHMAP_MAP);
 	addr = (void *)(ec->pte.va + idx * PAGE_SIZE + offset_in_page(offset));
@@ -724,7 +760,6 @@ not_mapped:
 	return;
 ended:
 	VM_WARN_ON_ONCE(put && *entry != folio);
-	ec->depth--;
 	if (!put)
 		ephmap_folio_get(*entry);
 }
@@ -740,7 +775,6 @@ static __always_inline void ephmap_unmap_common(const void *addr, bool put,
 	if (likely(off < PMD_SIZE && !ec->info[slot] &&
 		   (!IS_ENABLED(CONFIG_DEBUG_VM) || ephmap_pte_live(ec, slot)))) {
 		arch_ephmap_clear((pte_t *)ec->pte.table + slot, 1);
-		ec->depth--;
 		if (!put)
 			ephmap_folio_get(ec->folio[slot]);
 		else
@@ -815,9 +849,26 @@ static void ephmap_release_fn(struct work_struct *work)
 	}
 }
 
+/* Ends @ec's generation without starting another; returns its batch. */
+static struct ephmap_batch *ephmap_end_generation(struct ephmap_cpu *ec)
+{
+	struct ephmap_batch *b = ec->batch;
+
+	ephmap_seal_batch(ec, b, NULL, NULL, 0);
+	ec->mm = NULL;
+	ec->batch = NULL;
+	ec->folio = NULL;
+	ec->pte.table = NULL;
+	ec->pmd.table = NULL;
+	/* No generation: the fast path must not run. */
+	ec->pte.limit = 0;
+	return b;
+}
+
 /*
  * Ends this CPU's generation: it flushes its own TLB if the mm is still
- * loaded (lazily, under this kworker), and hands the batch on.
+ * loaded (lazily, under this kworker), and hands the batch on.  A kworker
+ * holds no mapping, so none is live.
  */
 static void ephmap_drain_fn(struct work_struct *work)
 {
@@ -825,8 +876,7 @@ static void ephmap_drain_fn(struct work_struct *work)
 
 	preempt_disable();
 	ec = this_cpu_ptr(&ephmap_cpu);
-	if (ec->mm && !ec->depth) {
-		struct ephmap_batch *b = ec->batch;
+	if (ec->mm) {
 		struct mm_struct *mm = ec->mm;
 
 		if (arch_ephmap_mm_loaded(mm)) {
@@ -834,15 +884,7 @@ static void ephmap_drain_fn(struct work_struct *work)
 			count_vm_event(EPHMAP_FLUSH_ALL);
 			trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
 		}
-		ephmap_seal_batch(ec, b, NULL, NULL, 0);
-		ec->mm = NULL;
-		ec->batch = NULL;
-		ec->folio = NULL;
-		ec->pte.table = NULL;
-		ec->pmd.table = NULL;
-		/* No generation: the fast path must not run. */
-		ec->pte.limit = 0;
-		ephmap_retire(ec, b, mm);
+		ephmap_retire(ec, ephmap_end_generation(ec), mm);
 	}
 	preempt_enable();
 }
@@ -854,13 +896,43 @@ void __ephmap_drain_all(void)
 	/* As lru_add_drain_all(): a CPU going offline drains itself. */
 	for_each_online_cpu(cpu)
 		if (READ_ONCE(per_cpu(ephmap_cpu, cpu).mm))
-			queue_work_on(cpu, system_wq,
+			queue_work_on(cpu, ephmap_wq,
 				      &per_cpu(ephmap_cpu, cpu).drain_work);
 	for_each_online_cpu(cpu)
 		flush_work(&per_cpu(ephmap_cpu, cpu).drain_work);
 	flush_delayed_work(&ephmap_release_work);
 }
 EXPORT_SYMBOL_GPL(__ephmap_drain_all);
+
+/*
+ * Folios stay referenced until their generation ends, and a CPU that stops
+ * mapping would keep its generation for ever: each EPHMAP_IDLE_DELAY, end
+ * those that made no mapping since the last look.  The signature read
+ * from other CPUs is racy; a wrong guess only ends a generation early or
+ * late.
+ */
+static void ephmap_age_fn(struct work_struct *work)
+{
+	bool held = false;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct ephmap_cpu *ec = per_cpu_ptr(&ephmap_cpu, cpu);
+		unsigned long sig;
+
+		if (!READ_ONCE(ec->mm))
+			continue;
+		held = true;
+		sig = (unsigned long)READ_ONCE(ec->batch) ^
+		      READ_ONCE(ec->pte.next) ^
+		      ((unsigned long)READ_ONCE(ec->pmd.next) << 16);
+		if (sig == ec->age_sig)
+			queue_work_on(cpu, ephmap_wq, &ec->drain_work);
+		ec->age_sig = sig;
+	}
+	if (held)
+		queue_delayed_work(ephmap_wq, &ephmap_age_work, EPHMAP_IDLE_DELAY);
+}
 
 /*
  * Tops up the reserve of page-table pages and the spare batches of the CPU
@@ -947,14 +1019,30 @@ static int ephmap_cpu_offline(unsigned int cpu)
 }
 
 /*
- * Before any user mm exists: mms created earlier (poking_mm) never get
- * ephmap page tables.
+ * Once it is dead, from another CPU: a task that still ran there after
+ * the offline callback may have left a generation.  Its TLB is gone; the
+ * mm's other CPUs get the remote flush.
+ */
+static int ephmap_cpu_dead(unsigned int cpu)
+{
+	struct ephmap_cpu *ec = per_cpu_ptr(&ephmap_cpu, cpu);
+	struct mm_struct *mm = ec->mm;
+
+	if (mm)
+		ephmap_queue_retired(ephmap_end_generation(ec), mm, true);
+	return 0;
+}
+
+/*
+ * Early, before any user mm exists and before the first kernel_read():
+ * mms created earlier (poking_mm) never get ephmap page tables, and no
+ * mapping straddles the switch from off (nothing disabled) to on.  Until
+ * ephmap_hotplug_init() fills the per-CPU reserves, mappings fall back.
  */
 static int __init ephmap_init(void)
 {
 	unsigned int cpu, windows;
 	const char *why;
-	int ret;
 
 	if (ephmap_param == 1)
 		why = "ephmap=on";
@@ -971,32 +1059,53 @@ static int __init ephmap_init(void)
 		pr_info("off (%s)\n", why);
 		return 0;
 	}
+	ephmap_wq = alloc_workqueue("ephmap", WQ_MEM_RECLAIM, 0);
+	if (!ephmap_wq) {
+		pr_warn("off: no workqueue\n");
+		return 0;
+	}
 	/* With asi=on, ASI already turned PCID off as the ephmap needs. */
 	windows = arch_ephmap_layout();
 	for_each_possible_cpu(cpu) {
 		struct ephmap_cpu *ec = per_cpu_ptr(&ephmap_cpu, cpu);
 
 		ec->window = cpu < windows;
-		ec->pte.va = arch_ephmap_pte_ring(cpu);
-		ec->pmd.va = arch_ephmap_pmd_ring(cpu);
+		/* A CPU without a window never matches an ephmap address. */
+		if (ec->window) {
+			ec->pte.va = arch_ephmap_pte_ring(cpu);
+			ec->pmd.va = arch_ephmap_pmd_ring(cpu);
+		}
 		/* No generation yet: limit 0 keeps the fast path off. */
 		ec->pte.limit = 0;
 		init_llist_head(&ec->spare);
 		INIT_WORK(&ec->refill_work, ephmap_refill_fn);
 		INIT_WORK(&ec->drain_work, ephmap_drain_fn);
 	}
-	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "mm/ephmap:online",
-				ephmap_cpu_online, ephmap_cpu_offline);
-	if (ret < 0) {
-		pr_warn("off: no CPU hotplug state (%d)\n", ret);
-		return 0;
-	}
 	static_branch_enable(&ephmap_enabled_key);
 	pr_info("on (%s): windows for %u of %u CPUs, %u slots of 4 KiB and %u of 2 MiB each; page tables on first use\n",
 		why, windows, nr_cpu_ids, EPHMAP_RING_SLOTS, EPHMAP_RING_SLOTS);
 	return 0;
 }
-subsys_initcall(ephmap_init);
+early_initcall(ephmap_init);
+
+static int __init ephmap_hotplug_init(void)
+{
+	int ret;
+
+	if (!ephmap_enabled())
+		return 0;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "mm/ephmap:online",
+				ephmap_cpu_online, ephmap_cpu_offline);
+	if (ret >= 0)
+		ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+						"mm/ephmap:dead", NULL,
+						ephmap_cpu_dead);
+	if (ret < 0)
+		pr_warn("no CPU hotplug state (%d): every mapping falls back\n",
+			ret);
+	return 0;
+}
+subsys_initcall(ephmap_hotplug_init);
 
 #ifdef CONFIG_DEBUG_FS
 static int ephmap_pgtables_get(void *data, u64 *val)

@@ -32,7 +32,8 @@ sleep 1
 during=$(cat $f)
 kill $pids; wait 2>/dev/null || true
 echo "with 20 more processes that never map: $during"
-[ "$during" -eq "$before" ] || { echo "FAIL: want $before"; exit 1; }
+# Never more; fewer if an mm that died since (held lazily) was freed.
+[ "$during" -le "$before" ] || { echo "FAIL: want at most $before"; exit 1; }
 
 # One process mapping on 1, 2, ... CPUs: two pages per CPU.
 /tests/bin/ephmap_cpus "$cpus" | while read -r line; do

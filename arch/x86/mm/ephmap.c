@@ -4,14 +4,16 @@
  * <asm/ephmap.h> for the layout and mm/ephmap/ephmap.c for the rest).
  *
  * The tables of a CPU's rings are installed on its first mapping in an
- * mm, under mm->page_table_lock, from pages the caller reserved; they are
- * freed in destroy_context(), when no CPU can have the mm loaded, not
- * even lazily.  Entries are never global, so a CR3 write or a local flush
+ * mm, under mm->page_table_lock, from pages the caller reserved, charged
+ * to the mapping task's memory cgroup and counted in the mm's page-table
+ * bytes; they are freed in destroy_context(), when no CPU can have the mm
+ * loaded, not even lazily.  Entries are never global, so a CR3 write or a local flush
  * removes them.
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/ephmap.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/vmstat.h>
 #include <asm/cpufeature.h>
@@ -69,25 +71,50 @@ unsigned long arch_ephmap_pmd_ring(unsigned int cpu)
 	return ephmap_pmd_area + (unsigned long)cpu * PUD_SIZE;
 }
 
-static void *ephmap_take_table(struct mm_struct *mm, struct page **reserve,
-			       unsigned int *nr)
+/* Levels of the tables, for the mm's page-table byte counts. */
+enum ephmap_level { EPHMAP_TOP_P4D, EPHMAP_PUD, EPHMAP_PMD, EPHMAP_PTE };
+
+static void ephmap_count_table(struct mm_struct *mm, enum ephmap_level level,
+			       int delta)
+{
+	long bytes = delta * (long)PAGE_SIZE;
+
+	/* As the mm's own tables: OOM badness and check_mm() see them. */
+	if (level != EPHMAP_TOP_P4D)
+		atomic_long_add(bytes, &mm->pgtables_bytes);
+}
+
+/*
+ * A page-table page from the reserve, charged to the mapping task's memory
+ * cgroup (without sleeping: the caller holds page_table_lock) and counted
+ * as a page table of @mm.
+ */
+static void *ephmap_take_table(struct mm_struct *mm, enum ephmap_level level,
+			       struct page **reserve, unsigned int *nr)
 {
 	struct page *page;
 
 	if (!*nr)
 		return NULL;
-	page = reserve[--*nr];
+	page = reserve[*nr - 1];
+	if (memcg_kmem_charge_page(page, GFP_NOWAIT | __GFP_ACCOUNT, 0))
+		return NULL;
+	(*nr)--;
 	mod_lruvec_page_state(page, NR_PAGETABLE, 1);
+	ephmap_count_table(mm, level, 1);
 	mm->context.ephmap_nr_tables++;
 	atomic_long_inc(&ephmap_nr_pgtables);
 	return page_address(page);
 }
 
-static void ephmap_free_table(void *table)
+static void ephmap_free_table(struct mm_struct *mm, enum ephmap_level level,
+			      void *table)
 {
 	struct page *page = virt_to_page(table);
 
 	mod_lruvec_page_state(page, NR_PAGETABLE, -1);
+	memcg_kmem_uncharge_page(page, 0);
+	ephmap_count_table(mm, level, -1);
 	atomic_long_dec(&ephmap_nr_pgtables);
 	__free_page(page);
 }
@@ -101,7 +128,7 @@ static pud_t *ephmap_pud(struct mm_struct *mm, unsigned long addr,
 	void *t;
 
 	if (pgtable_l5_enabled() && pgd_none(*pgd)) {
-		t = ephmap_take_table(mm, reserve, nr);
+		t = ephmap_take_table(mm, EPHMAP_TOP_P4D, reserve, nr);
 		if (!t)
 			return NULL;
 		mm->context.ephmap = t;
@@ -109,7 +136,7 @@ static pud_t *ephmap_pud(struct mm_struct *mm, unsigned long addr,
 	}
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(*p4d)) {
-		t = ephmap_take_table(mm, reserve, nr);
+		t = ephmap_take_table(mm, EPHMAP_PUD, reserve, nr);
 		if (!t)
 			return NULL;
 		if (!pgtable_l5_enabled())
@@ -135,14 +162,14 @@ bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
 	if (!pud)
 		goto out;
 	if (pud_none(*pud)) {
-		t = ephmap_take_table(mm, reserve, nr);
+		t = ephmap_take_table(mm, EPHMAP_PMD, reserve, nr);
 		if (!t)
 			goto out;
 		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
 	}
 	pmd = pmd_offset(pud, pte_ring);
 	if (pmd_none(*pmd)) {
-		t = ephmap_take_table(mm, reserve, nr);
+		t = ephmap_take_table(mm, EPHMAP_PTE, reserve, nr);
 		if (!t)
 			goto out;
 		set_pmd(pmd, __pmd(_KERNPG_TABLE | __pa(t)));
@@ -153,7 +180,7 @@ bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
 	if (!pud)
 		goto out;
 	if (pud_none(*pud)) {
-		t = ephmap_take_table(mm, reserve, nr);
+		t = ephmap_take_table(mm, EPHMAP_PMD, reserve, nr);
 		if (!t)
 			goto out;
 		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
@@ -165,7 +192,7 @@ out:
 	return ok;
 }
 
-static void ephmap_free_pud_table(pud_t *pud)
+static void ephmap_free_pud_table(struct mm_struct *mm, pud_t *pud)
 {
 	unsigned int i, j;
 
@@ -181,11 +208,12 @@ static void ephmap_free_pud_table(pud_t *pud)
 			/* Every mapping ended before its CPU let go of the mm. */
 			if (WARN_ON_ONCE(pmd_leaf(pmd[j])))
 				continue;
-			ephmap_free_table(page_address(pmd_page(pmd[j])));
+			ephmap_free_table(mm, EPHMAP_PTE,
+					  page_address(pmd_page(pmd[j])));
 		}
-		ephmap_free_table(pmd);
+		ephmap_free_table(mm, EPHMAP_PMD, pmd);
 	}
-	ephmap_free_table(pud);
+	ephmap_free_table(mm, EPHMAP_PUD, pud);
 }
 
 void ephmap_mm_destroy(struct mm_struct *mm)
@@ -202,10 +230,10 @@ void ephmap_mm_destroy(struct mm_struct *mm)
 
 		for (i = 0; i < PTRS_PER_P4D; i++)
 			if (!p4d_none(p4d[i]))
-				ephmap_free_pud_table(p4d_pgtable(p4d[i]));
-		ephmap_free_table(p4d);
+				ephmap_free_pud_table(mm, p4d_pgtable(p4d[i]));
+		ephmap_free_table(mm, EPHMAP_TOP_P4D, p4d);
 	} else {
-		ephmap_free_pud_table(top);
+		ephmap_free_pud_table(mm, top);
 	}
 }
 

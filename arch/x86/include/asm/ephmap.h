@@ -50,6 +50,7 @@ static inline int ephmap_mm_init(struct mm_struct *mm)
 	atomic_long_set(&mm->context.ephmap_retired, 0);
 	return 0;
 }
+
 void ephmap_mm_destroy(struct mm_struct *mm);
 
 /* First and last + 1 address of the part of the region in use. */
