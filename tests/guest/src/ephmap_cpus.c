@@ -5,6 +5,10 @@
  * after each CPU prints how many ephmap page-table pages its mm holds:
  *
  *	cpus=K tables=T
+ *
+ * ephmap_cpus --visit N: only runs on CPUs 0..N-1 in turn, mapping
+ * nothing, so that no CPU keeps the mm of a process that did map loaded
+ * lazily (which keeps that mm, and its page tables, alive).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,11 +40,12 @@ static long read_tables(void)
 int main(int argc, char **argv)
 {
 	static const char cmd[] = "1 map_unmap_4k";
-	int n = argc > 1 ? atoi(argv[1]) : 0;
+	int visit = argc > 2 && !strcmp(argv[1], "--visit");
+	int n = argc > 1 ? atoi(argv[argc - 1]) : 0;
 	int cpu;
 
 	if (n <= 0) {
-		fprintf(stderr, "usage: ephmap_cpus N\n");
+		fprintf(stderr, "usage: ephmap_cpus [--visit] N\n");
 		return 2;
 	}
 	for (cpu = 0; cpu < n; cpu++) {
@@ -52,6 +57,10 @@ int main(int argc, char **argv)
 		if (sched_setaffinity(0, sizeof(set), &set)) {
 			fprintf(stderr, "sched_setaffinity(%d): %s\n", cpu, strerror(errno));
 			return 1;
+		}
+		if (visit) {
+			usleep(1000);
+			continue;
 		}
 		fd = open(DIR "bench", O_WRONLY);
 		if (fd < 0 || write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
