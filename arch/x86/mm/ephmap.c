@@ -146,28 +146,37 @@ static pud_t *ephmap_pud(struct mm_struct *mm, unsigned long addr,
 	return pud_offset(p4d, addr);
 }
 
+/* The PMD entry of @addr, with the tables above it installed. */
+static pmd_t *ephmap_pmd(struct mm_struct *mm, unsigned long addr,
+			 struct page **reserve, unsigned int *nr)
+{
+	pud_t *pud = ephmap_pud(mm, addr, reserve, nr);
+	void *t;
+
+	if (!pud)
+		return NULL;
+	if (pud_none(*pud)) {
+		t = ephmap_take_table(mm, EPHMAP_PMD, reserve, nr);
+		if (!t)
+			return NULL;
+		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
+	}
+	return pmd_offset(pud, addr);
+}
+
 bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
 			    struct page **reserve, unsigned int *nr,
 			    pte_t **ptep, pmd_t **pmdp)
 {
 	unsigned long pte_ring = arch_ephmap_pte_ring(cpu);
-	unsigned long pmd_ring = arch_ephmap_pmd_ring(cpu);
 	bool ok = false;
-	pud_t *pud;
 	pmd_t *pmd;
 	void *t;
 
 	spin_lock(&mm->page_table_lock);
-	pud = ephmap_pud(mm, pte_ring, reserve, nr);
-	if (!pud)
+	pmd = ephmap_pmd(mm, pte_ring, reserve, nr);
+	if (!pmd)
 		goto out;
-	if (pud_none(*pud)) {
-		t = ephmap_take_table(mm, EPHMAP_PMD, reserve, nr);
-		if (!t)
-			goto out;
-		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
-	}
-	pmd = pmd_offset(pud, pte_ring);
 	if (pmd_none(*pmd)) {
 		t = ephmap_take_table(mm, EPHMAP_PTE, reserve, nr);
 		if (!t)
@@ -175,18 +184,8 @@ bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
 		set_pmd(pmd, __pmd(_KERNPG_TABLE | __pa(t)));
 	}
 	*ptep = pte_offset_kernel(pmd, pte_ring);
-
-	pud = ephmap_pud(mm, pmd_ring, reserve, nr);
-	if (!pud)
-		goto out;
-	if (pud_none(*pud)) {
-		t = ephmap_take_table(mm, EPHMAP_PMD, reserve, nr);
-		if (!t)
-			goto out;
-		set_pud(pud, __pud(_KERNPG_TABLE | __pa(t)));
-	}
-	*pmdp = pmd_offset(pud, pmd_ring);
-	ok = true;
+	*pmdp = ephmap_pmd(mm, arch_ephmap_pmd_ring(cpu), reserve, nr);
+	ok = *pmdp != NULL;
 out:
 	spin_unlock(&mm->page_table_lock);
 	return ok;
