@@ -111,6 +111,12 @@ static inline void ephmap_drain_all(void)
 
 void ephmap_task_fork(struct task_struct *tsk);
 
+/* kthread_unuse_mm(): the declaration was made for the mm let go of. */
+static inline void ephmap_kthread_unuse_mm(struct task_struct *tsk)
+{
+	tsk->ephmap.kthread_may_map = 0;
+}
+
 #else /* !CONFIG_EPHMAP */
 
 static inline bool ephmap_enabled(void)
@@ -134,6 +140,7 @@ static inline void ephmap_unmap_put(const void *addr, struct folio *folio)
 static inline void ephmap_kthread_may_map(bool may) { }
 static inline void ephmap_drain_all(void) { }
 static inline void ephmap_task_fork(struct task_struct *tsk) { }
+static inline void ephmap_kthread_unuse_mm(struct task_struct *tsk) { }
 
 #endif /* CONFIG_EPHMAP */
 
