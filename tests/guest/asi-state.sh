@@ -35,9 +35,12 @@ if grep -qw 'asi=on' /proc/cmdline && ! grep -qw 'pti=on' /proc/cmdline; then
 	[ -d $t/events/asi/asi_exit ] || { echo "FAIL: no asi:asi_exit trace event"; exit 1; }
 	echo 0 >$t/tracing_on; echo >$t/trace
 	echo 1 >$t/events/asi/asi_exit/enable; echo 1 >$t/tracing_on
-	x0=$(vm asi_exit_explicit); r0=$(vm asi_reenter); f0=$(vm asi_exit_fault)
+	# Exits are read before re-entries when the window opens, and after
+	# them when it closes: an exit counted outside the window then never
+	# has its re-entry counted inside it.
+	x0=$(vm asi_exit_explicit); f0=$(vm asi_exit_fault); r0=$(vm asi_reenter)
 	taskset 1 sh -c 'i=0; while [ $i -lt 50 ]; do echo 1 >/sys/kernel/debug/asi/exit; i=$((i + 1)); done'
-	x1=$(vm asi_exit_explicit); r1=$(vm asi_reenter); f1=$(vm asi_exit_fault)
+	r1=$(vm asi_reenter); x1=$(vm asi_exit_explicit); f1=$(vm asi_exit_fault)
 	echo 0 >$t/tracing_on; echo 0 >$t/events/asi/asi_exit/enable
 	traced=$(grep -c 'asi_exit: cause=explicit address=0x0 ip=asi_exit_write' $t/trace || true)
 	grep -m1 'asi_exit:' $t/trace || true
