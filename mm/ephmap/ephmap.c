@@ -449,6 +449,14 @@ static void ephmap_new_generation(struct ephmap_cpu *ec, struct mm_struct *mm,
 		ephmap_recycle(old);
 }
 
+/* Drops this CPU's translations of the generation that ends: counted. */
+static void ephmap_flush_generation(struct ephmap_cpu *ec)
+{
+	arch_ephmap_flush_local();
+	count_vm_event(EPHMAP_FLUSH_ALL);
+	trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
+}
+
 /*
  * Out of room: flush this CPU's TLB and start both rings again at 0.
  * -ENOSPC if too many slots are held to carry them over.
@@ -466,9 +474,7 @@ static int ephmap_wrap(struct ephmap_cpu *ec)
 		mod_delayed_work(ephmap_wq, &ephmap_release_work, 0);
 		return -ENOMEM;
 	}
-	arch_ephmap_flush_local();
-	count_vm_event(EPHMAP_FLUSH_ALL);
-	trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
+	ephmap_flush_generation(ec);
 	ephmap_new_generation(ec, ec->mm, next, live, nr_live);
 	ephmap_ring_reset(&ec->pte);
 	ephmap_ring_reset(&ec->pmd);
@@ -879,11 +885,8 @@ static void ephmap_drain_fn(struct work_struct *work)
 	if (ec->mm) {
 		struct mm_struct *mm = ec->mm;
 
-		if (arch_ephmap_mm_loaded(mm)) {
-			arch_ephmap_flush_local();
-			count_vm_event(EPHMAP_FLUSH_ALL);
-			trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
-		}
+		if (arch_ephmap_mm_loaded(mm))
+			ephmap_flush_generation(ec);
 		ephmap_retire(ec, ephmap_end_generation(ec), mm);
 	}
 	preempt_enable();
