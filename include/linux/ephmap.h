@@ -39,8 +39,8 @@ static __always_inline bool ephmap_enabled(void)
 }
 
 void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len);
+void *__ephmap_map_folio_page(struct folio *folio, size_t offset);
 void __ephmap_unmap(const void *addr);
-void __ephmap_unmap_put(const void *addr, struct folio *folio);
 
 /**
  * ephmap_map_folio - map part of a folio for a copy
@@ -60,11 +60,33 @@ static __always_inline void *ephmap_map_folio(struct folio *folio,
 {
 	if (!ephmap_enabled())
 		return folio_address(folio) + offset;
+	/* Known at compile time for a constant window. */
+	if (!((offset ^ (offset + len - 1)) & PAGE_MASK) &&
+	    (!IS_ENABLED(CONFIG_DEBUG_VM) || len))
+		return __ephmap_map_folio_page(folio, offset);
 	return __ephmap_map_folio(folio, offset, len);
 }
 
 /**
- * ephmap_unmap - end a mapping made by ephmap_map_folio()
+ * ephmap_map_folio_page - map the page of a folio that holds one byte
+ * @folio: the folio; the caller keeps it alive until ephmap_unmap()
+ * @offset: the byte, from the start of the folio
+ *
+ * Like kmap_local_folio(): returns the address of byte @offset, and only
+ * the rest of its page is mapped.  The copy loops' fast path: a few
+ * instructions cheaper than ephmap_map_folio() of the same window, which
+ * must check that it stays within one page.
+ */
+static __always_inline void *ephmap_map_folio_page(struct folio *folio,
+						   size_t offset)
+{
+	if (!ephmap_enabled())
+		return folio_address(folio) + offset;
+	return __ephmap_map_folio_page(folio, offset);
+}
+
+/**
+ * ephmap_unmap - end a mapping made by ephmap_map_folio*()
  * @addr: any address inside the mapping, or the direct-map address a
  *	  fallback returned
  */
@@ -72,24 +94,6 @@ static __always_inline void ephmap_unmap(const void *addr)
 {
 	if (ephmap_enabled())
 		__ephmap_unmap(addr);
-}
-
-/**
- * ephmap_unmap_put - ephmap_unmap(), then folio_put()
- * @addr: as for ephmap_unmap()
- * @folio: the folio mapped at @addr, on which the caller holds a reference
- *
- * For a caller that is done with the folio: the mapping keeps the
- * caller's reference, until no TLB can hold the translation any more,
- * instead of taking one of its own, which saves two atomic operations.
- */
-static __always_inline void ephmap_unmap_put(const void *addr,
-					     struct folio *folio)
-{
-	if (ephmap_enabled())
-		__ephmap_unmap_put(addr, folio);
-	else
-		folio_put(folio);
 }
 
 /* Let a kernel thread that borrowed an mm map that mm's own data. */
@@ -130,12 +134,13 @@ static inline void *ephmap_map_folio(struct folio *folio, size_t offset,
 	return folio_address(folio) + offset;
 }
 
-static inline void ephmap_unmap(const void *addr) { }
-
-static inline void ephmap_unmap_put(const void *addr, struct folio *folio)
+static inline void *ephmap_map_folio_page(struct folio *folio,
+					  size_t offset)
 {
-	folio_put(folio);
+	return folio_address(folio) + offset;
 }
+
+static inline void ephmap_unmap(const void *addr) { }
 
 static inline void ephmap_kthread_may_map(bool may) { }
 static inline void ephmap_drain_all(void) { }

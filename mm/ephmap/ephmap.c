@@ -36,6 +36,7 @@
 #include <linux/ephmap.h>
 #include <linux/init.h>
 #include <linux/llist.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -68,10 +69,9 @@ EXPORT_SYMBOL_GPL(ephmap_enabled_key);
 /*
  * The folios of one generation, by slot: entry s (PTE ring) or
  * EPHMAP_PMD_BASE + s (PMD ring) is the folio slot s mapped (for every
- * page of a window of several).  An entry holds a reference once its
- * mapping ended; a live mapping's folio is kept alive by its holder.
- * Entries below the ring's next are never NULL: the release loop does not
- * test.
+ * page of a window of several), and holds a reference on it, taken when
+ * the slot was mapped.  Entries below the ring's next are never NULL: the
+ * release loop does not test.
  */
 struct ephmap_batch {
 	struct llist_node	node;
@@ -203,6 +203,18 @@ static unsigned int ephmap_batch_maps(struct ephmap_batch *b)
 	return b->nr_pte + b->nr_pmd;
 }
 
+/*
+ * folio_get(), inline: one per mapping, when it is made.  The caller holds
+ * a reference, so the count is not zero.
+ */
+static __always_inline void ephmap_folio_get(struct folio *folio)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_PAGE_REF) || IS_ENABLED(CONFIG_DEBUG_VM))
+		folio_get(folio);
+	else
+		atomic_inc(&folio->_refcount);
+}
+
 /* folio_put(), inline: one per mapping, when its batch is released. */
 static __always_inline void ephmap_folio_put(struct folio *folio)
 {
@@ -212,10 +224,22 @@ static __always_inline void ephmap_folio_put(struct folio *folio)
 		__folio_put(folio);
 }
 
+/*
+ * Drops one reference on each of @nr folios.  Four at a time: the loop's
+ * own instructions are then a quarter of the cost of a mapping's release.
+ */
 static void ephmap_put_folios(struct folio **folio, unsigned int nr)
 {
-	while (nr--)
-		ephmap_folio_put(folio[nr]);
+	struct folio **end = folio + nr;
+
+	for (; end - folio >= 4; folio += 4) {
+		ephmap_folio_put(folio[0]);
+		ephmap_folio_put(folio[1]);
+		ephmap_folio_put(folio[2]);
+		ephmap_folio_put(folio[3]);
+	}
+	for (; folio < end; folio++)
+		ephmap_folio_put(*folio);
 }
 
 /* Drops the references of a retired batch. */
@@ -391,11 +415,11 @@ static struct folio **ephmap_entry(struct folio **folio, u16 id)
 
 /*
  * Closes batch @old of the generation that ends: it will release entries
- * [0, next) of each ring.  It takes a reference for each of the @nr_live
- * mappings still live (@live: the TLB may have cached them), whose entries
- * are copied to @next, which takes its own reference when they end; and
- * it moves into that range the entries of slots it had carried over past
- * its next.  The @live slots are carried into the next generation.
+ * [0, next) of each ring.  The entries of the @nr_live mappings still live
+ * (@live: the TLB may cache them after the flush too) are copied to @next,
+ * with a reference of their own; and it moves into that range the entries
+ * of slots it had carried over past its next.  The @live slots are carried
+ * into the next generation.
  */
 static void ephmap_seal_batch(struct ephmap_cpu *ec, struct ephmap_batch *old,
 			      struct ephmap_batch *next, const u16 *live,
@@ -626,6 +650,7 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 	if (pmd) {
 		set_pmd((pmd_t *)ec->pmd.table + idx, arch_ephmap_mk_pmd(pfn));
 		ec->folio[EPHMAP_PMD_BASE + idx] = folio;
+		folio_get(folio);
 		addr = ec->pmd.va + (unsigned long)idx * PMD_SIZE +
 		       (offset & ~PMD_MASK);
 		count_vm_event(EPHMAP_MAP_PMD);
@@ -638,6 +663,7 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 				ec->info[idx + i] = i << 4 | (nr - 1);
 			ec->folio[idx + i] = folio;
 		}
+		folio_ref_add(folio, nr);
 		addr = ec->pte.va + (unsigned long)idx * PAGE_SIZE +
 		       offset_in_page(offset);
 	}
@@ -651,6 +677,27 @@ fail:
 	return NULL;
 }
 
+/* Out of line, so that the fast path computes no length for it. */
+static noinline void *ephmap_map_page_slow(struct folio *folio, size_t offset)
+{
+	return ephmap_map_slow(folio, offset, PAGE_SIZE - offset_in_page(offset));
+}
+
+/*
+ * page_to_phys(), which with a power-of-two struct page in a virtual
+ * memmap is one shift of the page's offset in it, not a division and a
+ * multiplication.
+ */
+static __always_inline phys_addr_t ephmap_page_phys(struct page *page)
+{
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
+	if (is_power_of_2(sizeof(struct page)))
+		return ((unsigned long)page - (unsigned long)vmemmap) <<
+		       (PAGE_SHIFT - ilog2(sizeof(struct page)));
+#endif
+	return PFN_PHYS(page_to_pfn(page));
+}
+
 /* Out of line, so that the fast path saves no register for it. */
 static noinline void *ephmap_trace_map(void *addr, unsigned int idx,
 				       struct folio *folio, size_t offset)
@@ -661,69 +708,70 @@ static noinline void *ephmap_trace_map(void *addr, unsigned int idx,
 }
 
 /*
- * The fast path: one page, in the generation's mm, with a free slot
- * before the ring's limit.  Everything else, including every check that
- * only catches misuse, is in ephmap_map_slow().  It leaves the slot's
- * info at 0 (one page), which every unmap leaves behind.  It relies on
- * current->mm being the loaded mm in task context, which only
- * use_temporary_mm() (interrupts off, nothing maps) breaks; CONFIG_DEBUG_VM
- * checks it.
+ * The fast path: the page of @folio that holds byte @offset, in the
+ * generation's mm, with a free slot before the ring's limit, for a task
+ * that is not a kernel thread or declared that it may map.  Everything
+ * else, including every check that only catches misuse, is in
+ * ephmap_map_slow().  It leaves the slot's info at 0 (one page), which
+ * every unmap leaves behind.  It relies on current->mm being the loaded
+ * mm in task context, which only use_temporary_mm() (interrupts off,
+ * nothing maps) breaks; CONFIG_DEBUG_VM checks it.  The per-CPU state is
+ * read and written in place (%gs-relative on x86), never through a
+ * pointer to it.
  */
-void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
+void *__ephmap_map_folio_page(struct folio *folio, size_t offset)
 {
-	struct mm_struct *mm = current->mm;
-	struct ephmap_cpu *ec;
+	struct task_struct *tsk = current;
 	unsigned int idx;
+	pte_t *table;
 	void *addr;
 
 	preempt_disable();
 	pagefault_disable();
-	ec = this_cpu_ptr(&ephmap_cpu);
-	idx = ec->pte.next;
-	if (unlikely(mm != ec->mm || !in_task() ||
-		     ((current->flags & PF_KTHREAD) &&
-		      !current->ephmap.kthread_may_map) ||
-		     (IS_ENABLED(CONFIG_DEBUG_VM) && !arch_ephmap_mm_loaded(mm)) ||
-		     ((offset ^ (offset + len - 1)) & PAGE_MASK) ||
+	idx = __this_cpu_read(ephmap_cpu.pte.next);
+	if (unlikely(tsk->mm != __this_cpu_read(ephmap_cpu.mm) || !in_task() ||
+		     ((tsk->flags & PF_KTHREAD) &&
+		      !tsk->ephmap.kthread_may_map) ||
 		     (IS_ENABLED(CONFIG_DEBUG_VM) &&
-		      (!len || offset >= folio_size(folio))) ||
-		     idx >= ec->pte.limit))
-		return ephmap_map_slow(folio, offset, len);
+		      (!arch_ephmap_mm_loaded(tsk->mm) ||
+		       offset >= folio_size(folio))) ||
+		     idx >= __this_cpu_read(ephmap_cpu.pte.limit)))
+		return ephmap_map_page_slow(folio, offset);
 
-	set_pte((pte_t *)ec->pte.table + idx,
-		arch_ephmap_mk_pte_phys(PFN_PHYS(folio_pfn(folio)) +
-					(offset & PAGE_MASK)));
-	ec->folio[idx] = folio;
-	ec->pte.next = idx + 1;
+	table = __this_cpu_read(ephmap_cpu.pte.table);
+	/* The page's physical address is aligned: add, then mask. */
+	set_pte(table + idx,
+		arch_ephmap_mk_pte_phys((ephmap_page_phys(&folio->page) +
+					 offset) & PAGE_MASK));
+	__this_cpu_read(ephmap_cpu.folio)[idx] = folio;
+	__this_cpu_inc(ephmap_cpu.pte.next);
+	ephmap_folio_get(folio);
 
 	count_vm_event(EPHMAP_MAP);
-	addr = (void *)(ec->pte.va + idx * PAGE_SIZE + offset_in_page(offset));
+	addr = (void *)(__this_cpu_read(ephmap_cpu.pte.va) + idx * PAGE_SIZE +
+			offset_in_page(offset));
 	if (trace_ephmap_map_enabled())
 		return ephmap_trace_map(addr, idx, folio, offset);
 	return addr;
 }
+EXPORT_SYMBOL_GPL(__ephmap_map_folio_page);
+
+/* Windows of more than one page; ephmap_map_folio() sends the rest on. */
+void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
+{
+	preempt_disable();
+	pagefault_disable();
+	return ephmap_map_slow(folio, offset, len);
+}
 EXPORT_SYMBOL_GPL(__ephmap_map_folio);
 
-/* The references unmap takes: nothing but the atomic increment. */
-static __always_inline void ephmap_folio_get(struct folio *folio)
-{
-	if (IS_ENABLED(CONFIG_DEBUG_PAGE_REF) || IS_ENABLED(CONFIG_DEBUG_VM))
-		folio_get(folio);
-	else
-		atomic_inc(&folio->_refcount);
-}
-
 /*
- * Ends the mapping at @addr.  Its batch entry takes a reference on the
- * folio, or, with @put, the caller's.
+ * Ends the mapping at @addr, which is not the fast path's (a window of
+ * several pages, a PMD, a direct-map address, or misuse).
  */
-static noinline void ephmap_unmap_slow(struct ephmap_cpu *ec,
-				       unsigned long addr, bool put,
-				       struct folio *folio)
+static void ephmap_unmap_entries(struct ephmap_cpu *ec, unsigned long addr)
 {
 	unsigned long off = addr - ec->pte.va;
-	struct folio **entry;
-	unsigned int i;
 
 	if (off < PMD_SIZE) {
 		unsigned int slot = off >> PAGE_SHIFT;
@@ -735,11 +783,7 @@ static noinline void ephmap_unmap_slow(struct ephmap_cpu *ec,
 		arch_ephmap_clear((pte_t *)ec->pte.table + slot, (info & 15) + 1);
 		/* Single pages, which the fast path maps, have info 0. */
 		memset(&ec->info[slot], 0, (info & 15) + 1);
-		/* Every entry of the window is released: a reference each. */
-		for (i = 1; i <= (info & 15); i++)
-			folio_get(ec->folio[slot + i]);
-		entry = &ec->folio[slot];
-		goto ended;
+		return;
 	}
 	off = addr - ec->pmd.va;
 	if (off < PUD_SIZE) {
@@ -748,63 +792,50 @@ static noinline void ephmap_unmap_slow(struct ephmap_cpu *ec,
 		if (!ephmap_pmd_live(ec, slot))
 			goto not_mapped;
 		arch_ephmap_clear((pmd_t *)ec->pmd.table + slot, 1);
-		entry = &ec->folio[EPHMAP_PMD_BASE + slot];
-		goto ended;
-	}
-	if (addr < ephmap_base || addr >= ephmap_end) {
-		/* A direct-map address from a fallback: nothing to defer. */
-		if (put)
-			folio_put(folio);
 		return;
 	}
+	/* A direct-map address from a fallback: nothing to do. */
+	if (addr < ephmap_base || addr >= ephmap_end)
+		return;
 not_mapped:
 	VM_WARN_ONCE(1, "unmap of %#lx, which this CPU does not have mapped\n",
 		     addr);
 	count_vm_event(EPHMAP_MISUSE);
-	if (put)
-		folio_put(folio);
-	return;
-ended:
-	VM_WARN_ON_ONCE(put && *entry != folio);
-	if (!put)
-		ephmap_folio_get(*entry);
 }
 
-static __always_inline void ephmap_unmap_common(const void *addr, bool put,
-						struct folio *folio)
+static noinline void ephmap_unmap_slow(unsigned long addr)
 {
-	struct ephmap_cpu *ec = this_cpu_ptr(&ephmap_cpu);
-	unsigned long off = (unsigned long)addr - ec->pte.va;
-	unsigned int slot = off >> PAGE_SHIFT;
-
-	/* One page mapped in the PTE ring: its slot says it all. */
-	if (likely(off < PMD_SIZE && !ec->info[slot] &&
-		   (!IS_ENABLED(CONFIG_DEBUG_VM) || ephmap_pte_live(ec, slot)))) {
-		arch_ephmap_clear((pte_t *)ec->pte.table + slot, 1);
-		if (!put)
-			ephmap_folio_get(ec->folio[slot]);
-		else
-			VM_WARN_ON_ONCE(ec->folio[slot] != folio);
-	} else {
-		ephmap_unmap_slow(ec, (unsigned long)addr, put, folio);
-	}
+	ephmap_unmap_entries(this_cpu_ptr(&ephmap_cpu), addr);
 	/* pagefault_enable(), which -Os would not inline. */
 	barrier();
 	pagefault_disabled_dec();
 	preempt_enable();
 }
 
+/*
+ * Clears the entry and nothing else: the batch already holds the folio's
+ * reference, and the TLB is dealt with when the generation ends.
+ */
 void __ephmap_unmap(const void *addr)
 {
-	ephmap_unmap_common(addr, false, NULL);
+	unsigned long off = (unsigned long)addr -
+			    __this_cpu_read(ephmap_cpu.pte.va);
+	unsigned long slot = off >> PAGE_SHIFT;
+
+	/* Anything but one page mapped in the PTE ring goes the long way. */
+	if (unlikely(off >= PMD_SIZE || __this_cpu_read(ephmap_cpu.info[slot]) ||
+		     (IS_ENABLED(CONFIG_DEBUG_VM) &&
+		      !ephmap_pte_live(this_cpu_ptr(&ephmap_cpu), slot)))) {
+		ephmap_unmap_slow((unsigned long)addr);
+		return;
+	}
+	arch_ephmap_clear((pte_t *)__this_cpu_read(ephmap_cpu.pte.table) + slot,
+			  1);
+	barrier();
+	pagefault_disabled_dec();
+	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(__ephmap_unmap);
-
-void __ephmap_unmap_put(const void *addr, struct folio *folio)
-{
-	ephmap_unmap_common(addr, true, folio);
-}
-EXPORT_SYMBOL_GPL(__ephmap_unmap_put);
 
 void ephmap_kthread_may_map(bool may)
 {

@@ -8,9 +8,8 @@
  *	cat /sys/kernel/debug/ephmap/bench
  *
  * Times, over the given number of iterations, a map+unmap of a 4 KiB
- * folio (also with a reference taken and handed over to
- * ephmap_unmap_put(), as a caller done with the folio does) and of a
- * 2 MiB folio, and a map+copy+unmap of each against the
+ * folio with ephmap_map_folio_page(), as the copy loops map (and through
+ * ephmap_map_folio() with a window), and of a 2 MiB folio, and a map+copy+unmap of each against the
  * same copy through the direct map; or only the case named.  Figures are
  * in the guest's clock (ktime), so they follow the accelerator the guest
  * runs under; ops= is the number of timed iterations, which follow as
@@ -38,12 +37,12 @@ struct ephmap_bench_case {
 	unsigned int	order;
 	bool		copy;
 	bool		direct;		/* through the direct map, no ephmap */
-	bool		put;		/* a reference per round, handed over */
+	bool		window;		/* ephmap_map_folio(), not _page() */
 };
 
 static const struct ephmap_bench_case ephmap_bench_cases[] = {
 	{ "map_unmap_4k",		0, false, false },
-	{ "map_unmap_put_4k",		0, false, false, true },
+	{ "map_unmap_window_4k",	0, false, false, true },
 	{ "map_unmap_2m",		9, false, false },
 	{ "map_copy_unmap_4k",		0, true,  false },
 	{ "direct_copy_4k",		0, true,  true  },
@@ -74,17 +73,15 @@ static u64 ephmap_bench_one(const struct ephmap_bench_case *c,
 			memcpy(buf, folio_address(folio), size);
 			continue;
 		}
-		if (c->put)
-			folio_get(folio);
-		addr = ephmap_map_whole_folio(folio);
+		if (c->order || c->window)
+			addr = ephmap_map_whole_folio(folio);
+		else
+			addr = ephmap_map_folio_page(folio, 0);
 		if (c->copy)
 			memcpy(buf, addr, size);
 		else
 			READ_ONCE(*(char *)addr);
-		if (c->put)
-			ephmap_unmap_put(addr, folio);
-		else
-			ephmap_unmap(addr);
+		ephmap_unmap(addr);
 	}
 	ns = ktime_get_ns() - start;
 	folio_put(folio);

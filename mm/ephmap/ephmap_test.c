@@ -13,8 +13,8 @@
  *  - steady state costs at most one full flush per ring of mappings, and
  *    no slot is written twice between two flushes, not even one that was
  *    live across a wrap;
- *  - the folio reference: taken at the unmap (or handed over by
- *    ephmap_unmap_put()), dropped once no TLB can reach the folio;
+ *  - the folio reference: taken at the map, dropped once no TLB can
+ *    reach the folio;
  *  - the TLB invariant: once the ephmap lets go of a folio, neither the
  *    CPU that mapped it nor another CPU running the mm can read it through
  *    its old address.  QEMU's TCG keeps a translation until the guest
@@ -1451,8 +1451,8 @@ static void ephmap_test_stale_pointer_never_reads_next_folio(struct kunit *test)
  * A mapping live across a wrap keeps its slot, and the CPU may cache its
  * translation again after the wrap's flush.  Once it ends, that slot may
  * not be written again before the next flush (a stale translation would
- * show the old folio through the new mapping), and the reference its
- * unmap took must be dropped with the rest of its generation.
+ * show the old folio through the new mapping), and the references its
+ * generations took must be dropped with them.
  */
 static void ephmap_test_slot_live_across_wrap_waits_for_next_flush(struct kunit *test)
 {
@@ -1529,58 +1529,69 @@ static void ephmap_test_slot_live_across_wrap_waits_for_next_flush(struct kunit 
 		KUNIT_EXPECT_TRUE_MSG(test, y_reads, "the new mapping in slot %u read %s",
 				      slot_x, y_reads_x ? "the old folio" : "garbage");
 	KUNIT_EXPECT_EQ_MSG(test, ref_x, base_x,
-			    "the reference X's unmap took was never dropped");
+			    "a reference X's generations took was never dropped");
 }
 
 /*
- * ephmap_unmap_put(): the caller's reference becomes the one the ephmap
- * keeps until no TLB can reach the folio, instead of one of its own; on a
- * direct-map address it is dropped at once.
+ * Each mapping takes a reference on its folio when it is made, through
+ * either call and for a PMD too, and keeps it past the unmap until no TLB
+ * can reach the folio; a direct-map fallback takes none.
  */
-static void ephmap_test_unmap_put_hands_reference_over(struct kunit *test)
+static void ephmap_test_mapping_holds_a_reference(struct kunit *test)
 {
-	int base, ref_put, ref_unmap, ref_direct, ref_end;
+	int base, big_base, ref_mapped, ref_window, ref_unmapped, ref_pmd;
+	int ref_direct, ref_end, big_end;
 	bool in_region, reads;
 	struct ephmap_test_mm *tm;
-	struct folio *folio;
-	void *a, *b, *d;
+	struct folio *folio, *big;
+	void *a, *b, *c, *d;
 
 	ephmap_test_require_window(test);
 
 	folio = ephmap_test_alloc_folio(test, 0, 171);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
+	big = ephmap_test_alloc_folio(test, PMD_ORDER, 172);
+	KUNIT_ASSERT_NOT_NULL(test, big);
 	base = folio_ref_count(folio);
+	big_base = folio_ref_count(big);
 
 	tm = ephmap_test_enter_mm(test, true);
-	folio_get(folio);
-	a = ephmap_map_whole_folio(folio);
+	a = ephmap_map_folio_page(folio, 0);
 	in_region = ephmap_addr_in_region((unsigned long)a);
 	reads = ephmap_test_reads(a, 171, 0, PAGE_SIZE);
-	ephmap_unmap_put(a, folio);
-	ref_put = folio_ref_count(folio);
-	b = ephmap_map_whole_folio(folio);
+	ref_mapped = folio_ref_count(folio);
+	b = ephmap_map_folio(folio, 100, 200);
+	ref_window = folio_ref_count(folio);
 	ephmap_unmap(b);
-	ref_unmap = folio_ref_count(folio);
+	ephmap_unmap(a);
+	ref_unmapped = folio_ref_count(folio);
+	c = ephmap_map_whole_folio(big);
+	ephmap_unmap(c);
+	ref_pmd = folio_ref_count(big);
 	ephmap_test_leave_mm(tm);
 
-	/* No mm: the direct map, and the reference goes back at once. */
-	folio_get(folio);
-	d = ephmap_map_whole_folio(folio);
-	ephmap_unmap_put(d, folio);
+	/* No mm: the direct map, and no reference. */
+	d = ephmap_map_folio_page(folio, 0);
 	ref_direct = folio_ref_count(folio);
+	ephmap_unmap(d);
 
 	ephmap_drain_all();
 	ref_end = folio_ref_count(folio);
+	big_end = folio_ref_count(big);
 
 	KUNIT_EXPECT_TRUE(test, in_region);
 	KUNIT_EXPECT_TRUE(test, reads);
-	KUNIT_EXPECT_EQ_MSG(test, ref_put, base + 1,
-			    "unmap_put did not keep the caller's reference");
-	KUNIT_EXPECT_EQ_MSG(test, ref_unmap, base + 2,
-			    "a plain unmap did not take a reference");
+	KUNIT_EXPECT_EQ_MSG(test, ref_mapped, base + 1,
+			    "a mapping did not take a reference");
+	KUNIT_EXPECT_EQ(test, ref_window, base + 2);
+	KUNIT_EXPECT_EQ_MSG(test, ref_unmapped, base + 2,
+			    "an unmap let go of a reference a TLB may need");
+	KUNIT_EXPECT_EQ_MSG(test, ref_pmd, big_base + 1,
+			    "a PMD mapping did not keep one reference");
 	KUNIT_EXPECT_PTR_EQ(test, d, folio_address(folio));
 	KUNIT_EXPECT_EQ(test, ref_direct, base + 2);
 	KUNIT_EXPECT_EQ_MSG(test, ref_end, base, "the drain left references");
+	KUNIT_EXPECT_EQ(test, big_end, big_base);
 }
 
 /* ---- Who may map ------------------------------------------------------- */
@@ -2275,11 +2286,10 @@ static void ephmap_test_off_maps_through_direct_map(struct kunit *test)
 	pf_on = !pagefault_disabled();
 	ephmap_unmap(whole);
 	ephmap_unmap(addr);
-	/* ... and unmap_put() is a folio_put(). */
-	folio_get(folio);
-	put = ephmap_map_folio(folio, offset, 1);
-	ephmap_unmap_put(put, folio);
+	/* ... and the page call, which takes no reference. */
+	put = ephmap_map_folio_page(folio, offset);
 	ref_put = folio_ref_count(folio);
+	ephmap_unmap(put);
 	ephmap_drain_all();
 	ephmap_test_read_events(&after);
 	pages = ephmap_mm_pgtable_pages(tm->mm);
@@ -2312,7 +2322,7 @@ static struct kunit_case ephmap_test_cases[] = {
 	KUNIT_CASE(ephmap_test_tlb_invariant_on_two_cpus),
 	KUNIT_CASE(ephmap_test_ring_wrap_releases_folio),
 	KUNIT_CASE(ephmap_test_slot_live_across_wrap_waits_for_next_flush),
-	KUNIT_CASE(ephmap_test_unmap_put_hands_reference_over),
+	KUNIT_CASE(ephmap_test_mapping_holds_a_reference),
 	KUNIT_CASE(ephmap_test_stale_pointer_never_reads_next_folio),
 	KUNIT_CASE(ephmap_test_interrupt_gets_direct_map),
 	KUNIT_CASE(ephmap_test_kthreads_get_direct_map),

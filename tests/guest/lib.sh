@@ -22,7 +22,7 @@ ephmap_expect_on() {
 # Runs the ephmap microbenchmark for 64 iterations and sets
 # bench_maps/bench_pmds to the window mappings it must have made: each
 # case runs untimed, then timed, so 128 map_unmap_4k + 128
-# map_unmap_put_4k + 128 map_unmap_2m + 128 map_copy_unmap_4k + 2
+# map_unmap_window_4k + 128 map_unmap_2m + 128 map_copy_unmap_4k + 2
 # map_copy_unmap_2m (130 of them PMD), or none with the ephmap off.
 # Fails if the ephmap should be on and ran off.
 run_ephmap_bench() {
