@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-cache copies through the ephmap (see <linux/filemap_asi.h> and
+ * Documentation/filesystems/filemap-asi.rst).
+ *
+ * A copy maps the part of the folio it is about to copy, copies with page
+ * faults disabled (ephmap mappings are atomic), and unmaps.  One mapping
+ * covers a page, or, in a folio of 2 MiB or more, the rest of the 2 MiB
+ * block (one PMD entry): mapping page by page would cost 512 mappings per
+ * block where one does.  A copy to user memory that stops short at a page
+ * that is not present faults it in with nothing mapped, and goes on.
+ */
+#include <linux/export.h>
+#include <linux/filemap_asi.h>
+#include <linux/highmem.h>
+#include <linux/uio.h>
+
+/* Bytes of @folio from @offset, at most @bytes, that one mapping covers. */
+static size_t filemap_asi_window(struct folio *folio, size_t offset,
+				 size_t bytes)
+{
+	size_t n = PAGE_SIZE - offset_in_page(offset);
+
+	if (bytes > n && folio_size(folio) >= PMD_SIZE)
+		n = PMD_SIZE - (offset & ~PMD_MASK);
+	return min(bytes, n);
+}
+
+/* The window is inside the folio, as page_copy_sane() wants it. */
+static bool filemap_asi_sane(struct folio *folio, size_t offset, size_t bytes)
+{
+	size_t size = folio_size(folio);
+
+	return !WARN_ON_ONCE(offset > size || bytes > size - offset);
+}
+
+/*
+ * Whether a copy that stops short may fault the user pages in and go on:
+ * not if the caller had page faults disabled (gfs2 reads so, and faults in
+ * itself) or asked for no faults.
+ */
+static bool filemap_asi_may_fault(const struct iov_iter *i)
+{
+	return !pagefault_disabled() && !i->nofault;
+}
+
+/*
+ * After a short copy of @left bytes to or from @i: whether faulting the
+ * user pages in made progress possible.
+ */
+static bool filemap_asi_fault_in(struct iov_iter *i, size_t left, bool write)
+{
+	size_t not_faulted;
+
+	if (write)
+		not_faulted = fault_in_iov_iter_writeable(i, left);
+	else
+		not_faulted = fault_in_iov_iter_readable(i, left);
+	return not_faulted < left;
+}
+
+/*
+ * The copy loop: from the folio into @i if @to, else from @i into the
+ * folio.  Stops at a short copy unless @may_fault and faulting the user
+ * pages in made progress possible.  Sets *@unmapped if the ephmap
+ * refused a window (only a misuse, which it counted): the caller copies
+ * the rest the old way.
+ */
+static size_t filemap_asi_copy(struct folio *folio, size_t offset,
+			       size_t bytes, struct iov_iter *i, bool to,
+			       bool may_fault, bool *unmapped)
+{
+	size_t copied = 0;
+
+	while (bytes) {
+		size_t n = filemap_asi_window(folio, offset, bytes);
+		void *kaddr = ephmap_map_folio(folio, offset, n);
+		size_t done;
+
+		if (unlikely(!kaddr)) {
+			*unmapped = true;
+			break;
+		}
+		if (to)
+			done = _copy_to_iter(kaddr, n, i);
+		else
+			done = _copy_from_iter(kaddr, n, i);
+		ephmap_unmap(kaddr);
+		copied += done;
+		offset += done;
+		bytes -= done;
+		if (done < n &&
+		    (!may_fault || !filemap_asi_fault_in(i, n - done, to)))
+			break;
+	}
+	return copied;
+}
+
+size_t __filemap_asi_copy_to_iter(struct folio *folio, size_t offset,
+				  size_t bytes, struct iov_iter *i)
+{
+	bool unmapped = false;
+	size_t copied;
+
+	/*
+	 * Only into user memory: the data then is the task's to have.  A
+	 * kernel buffer (kernel_read() of a file the task may only execute,
+	 * a bio_vec of someone else's pages) gets the direct map.
+	 */
+	if (!user_backed_iter(i))
+		return copy_folio_to_iter(folio, offset, bytes, i);
+	if (!filemap_asi_sane(folio, offset, bytes))
+		return 0;
+	copied = filemap_asi_copy(folio, offset, bytes, i, true,
+				  filemap_asi_may_fault(i), &unmapped);
+	if (unlikely(unmapped))
+		copied += copy_folio_to_iter(folio, offset + copied,
+					     bytes - copied, i);
+	return copied;
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_to_iter);
+
+/* The old way of a copy into the folio: atomic or not. */
+static size_t filemap_asi_copy_from_direct(struct folio *folio, size_t offset,
+					   size_t bytes, struct iov_iter *i,
+					   bool atomic)
+{
+	if (atomic)
+		return copy_folio_from_iter_atomic(folio, offset, bytes, i);
+	return copy_page_from_iter(&folio->page, offset, bytes, i);
+}
+
+size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
+				    size_t bytes, struct iov_iter *i,
+				    bool atomic)
+{
+	bool unmapped = false;
+	size_t copied;
+
+	/* Only from user memory, the writing task's own. */
+	if (!user_backed_iter(i))
+		return filemap_asi_copy_from_direct(folio, offset, bytes, i,
+						    atomic);
+	if (!filemap_asi_sane(folio, offset, bytes))
+		return 0;
+	/* The atomic caller faults in and retries itself. */
+	copied = filemap_asi_copy(folio, offset, bytes, i, false,
+				  !atomic && filemap_asi_may_fault(i),
+				  &unmapped);
+	if (unlikely(unmapped))
+		copied += filemap_asi_copy_from_direct(folio, offset + copied,
+						       bytes - copied, i,
+						       atomic);
+	return copied;
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_from_iter);
+
+static void filemap_asi_zero(struct folio *folio, size_t start, size_t end)
+{
+	while (start < end) {
+		size_t n = filemap_asi_window(folio, start, end - start);
+		void *kaddr = ephmap_map_folio(folio, start, n);
+
+		if (unlikely(!kaddr)) {
+			folio_zero_range(folio, start, end - start);
+			return;
+		}
+		memset(kaddr, 0, n);
+		ephmap_unmap(kaddr);
+		start += n;
+	}
+}
+
+void __filemap_asi_zero_segments(struct folio *folio, size_t start1,
+				 size_t end1, size_t start2, size_t end2)
+{
+	size_t size = folio_size(folio);
+
+	if (WARN_ON_ONCE(end1 > size || end2 > size))
+		return;
+	filemap_asi_zero(folio, start1, end1);
+	filemap_asi_zero(folio, start2, end2);
+	flush_dcache_folio(folio);
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_zero_segments);
+
+size_t __filemap_asi_copy_to_pipe_page(struct page *page, struct iov_iter *from)
+{
+	struct folio *folio = page_folio(page);
+	size_t offset = filemap_asi_folio_offset(folio, page, 0);
+	size_t copied;
+
+	copied = __filemap_asi_copy_from_iter(folio, offset,
+					      min_t(size_t, PAGE_SIZE,
+						    iov_iter_count(from)),
+					      from, false);
+	/*
+	 * A reader maps the whole page: nothing of an earlier owner or an
+	 * earlier write may stay in it.
+	 */
+	if (copied < PAGE_SIZE)
+		__filemap_asi_zero_segments(folio, offset + copied,
+					    offset + PAGE_SIZE, 0, 0);
+	return copied;
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_to_pipe_page);
