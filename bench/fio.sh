@@ -4,16 +4,23 @@
 #   @@events JOB KIB ASI_EXITS ASI_REENTRIES EPHMAP_MAPS EPHMAP_FLUSHES@@
 # the second with what /proc/vmstat counted during the job (exits of both
 # causes; pages invalidated one by one, full local flushes and CPUs sent a
-# flush IPI), "-" where the kernel has no such counter.
+# flush IPI), "-" where the kernel has no such counter: those of the job
+# less those of the same job run for half the time, over the data moved
+# less that of the shorter run, so that fio's start and exit (exec, its
+# memory's first touch) cancel and the figures are the steady state's.
 # Each file is laid out and synced first; every job then runs for a fixed
 # guest time, buffered and page-cache hot (psync, iodepth 1, one job), as in
-# the recipe of the published ASI figures.  Nothing may reach the disk
+# the recipe of the published ASI figures, without fio's map of the blocks
+# done (whose pages, touched as the run goes, would be new anonymous memory
+# for the kernel to zero all along).  Nothing may reach the disk
 # while a job runs (its timing would follow the host, not the guest): the
 # page cache is not invalidated between jobs and dirty data is not written
 # back during them.
 set -e
 size=${BENCH_SIZE:-256m}
 runtime=${BENCH_RUNTIME:-2}
+# Whole seconds, at least 2: each job also runs for half of it.
+case $runtime in ''|*[!0-9]*|0|1) echo "BENCH_RUNTIME must be 2 or more seconds"; exit 1 ;; esac
 
 mount -o remount,noatime,commit=600 /mnt/ext4
 echo 0 >/proc/sys/vm/dirty_writeback_centisecs
@@ -40,23 +47,41 @@ events() {
 	}' /proc/vmstat
 }
 
+fio_job() { # job dir file rw bs [fio options...]
+	job=$1 dir=$2 file=$3 rw=$4 bs=$5
+	shift 5
+	fio --name="$job" --directory="$dir" --filename="$file" --size="$size" \
+		--rw="$rw" --bs="$bs" --ioengine=psync --iodepth=1 --numjobs=1 \
+		--randrepeat=1 --norandommap --invalidate=0 \
+		--eta=never --output-format=terse --terse-version=3 "$@"
+}
+
 run() { # job dir file rw bs
+	# The same job for half the time first: what differs between the two
+	# runs is the steady state's, without fio's start and exit.
 	before=$(events)
-	fio --name="$1" --directory="$2" --filename="$3" --size="$size" \
-		--rw="$4" --bs="$5" --ioengine=psync --iodepth=1 --numjobs=1 \
-		--randrepeat=1 --time_based --runtime="$runtime" --invalidate=0 \
-		--eta=never --output-format=terse --terse-version=3 >/tmp/fio.out
+	fio_job "$@" --time_based --runtime="$((runtime / 2))" >/tmp/fio.half
+	after=$(events)
+	half=$(echo "$before" "$after" | awk '{
+		n = NF / 2
+		for (i = 1; i <= n; i++)
+			printf "%s ", ($i == "-" ? "-" : $(i + n) - $i)
+	}')
+	before=$(events)
+	fio_job "$@" --time_based --runtime="$runtime" >/tmp/fio.out
+	after=$(events)
 	# terse v3: 5 error, 6 read KiB, 8 read IOPS, 47 write KiB, 49 write IOPS
 	awk -F';' -v j="$1" '{
 		if ($5 != 0) { print "fio error " $5 " in " j; exit 1 }
 		printf "@@bench %s %d %d %d %d@@\n", j, $8, $49, $6, $47
 	}' /tmp/fio.out
-	after=$(events)
-	awk -F';' -v j="$1" -v b="$before" -v a="$after" '{
-		n = split(b, x, " "); split(a, y, " ")
-		line = sprintf("@@events %s %d", j, $6 + $47)
+	kib_half=$(awk -F';' '{ print $6 + $47 }' /tmp/fio.half)
+	awk -F';' -v j="$1" -v b="$before" -v a="$after" -v h="$half" \
+	    -v hk="$kib_half" '{
+		n = split(b, x, " "); split(a, y, " "); split(h, z, " ")
+		line = sprintf("@@events %s %d", j, $6 + $47 - hk)
 		for (i = 1; i <= n; i++)
-			line = line " " (x[i] == "-" ? "-" : y[i] - x[i])
+			line = line " " (x[i] == "-" ? "-" : y[i] - x[i] - z[i])
 		print line "@@"
 	}' /tmp/fio.out
 }

@@ -9,8 +9,9 @@
  * (copy_folio_to_iter(), copy_page_to_iter(), copy_page_from_iter(),
  * copy_folio_from_iter_atomic()) or of the zeroing it replaces
  * (folio_zero_segments()).  With the ephmap off it is that call.  With it
- * on, a copy maps one page at a time (or one PMD for a folio of 2 MiB or
- * more) with page faults disabled; a copy to or from user memory that
+ * on, a copy maps one page at a time (in a folio of 2 MiB or more, up to
+ * the rest of a 2 MiB block: PTEs for up to 16 pages, else one PMD) with
+ * page faults disabled; a copy to or from user memory that
  * stops at a page not present unmaps, faults the user pages in, and goes
  * on, so the non-atomic helpers return short only where the call they
  * replace would.
@@ -37,6 +38,9 @@ void __filemap_asi_zero_segments(struct folio *folio, size_t start1,
 				 size_t end1, size_t start2, size_t end2);
 size_t __filemap_asi_copy_to_pipe_page(struct page *page,
 				       struct iov_iter *from);
+size_t __filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf,
+					   size_t bytes, struct iov_iter *i,
+					   bool pipe_owned);
 
 /* Whether the copies go through the ephmap: the same switch as it. */
 static __always_inline bool filemap_asi_enabled(void)
@@ -166,26 +170,29 @@ static inline void filemap_asi_zero_range(struct folio *folio, size_t start,
  * @buf: the pipe buffer
  * @bytes: bytes to copy from its start
  * @i: destination
- * @pipe_page: whether @buf's page is one pipe_write() filled
+ * @pipe_owned: @buf's page is one this pipe's pipe_write() filled and no
+ *		other pipe shares (an anonymous pipe buffer that may still
+ *		be merged into)
  *
- * The reader sees the whole page while it is mapped.  A page pipe_write()
- * filled holds pipe data and zeros (filemap_asi_copy_to_pipe_page()); any
- * other page (a file's page spliced in, a vmspliced user page) only if
- * the buffer covers all of it.  Anything else gets the direct map.
+ * The reader sees the whole page while any TLB may hold the mapping, so
+ * the page is mapped only if the reader may see all of it: a page the
+ * pipe owns (pipe data, the rest zeroed by filemap_asi_copy_to_pipe_page())
+ * or a whole page-cache page of a file the reader may read.  Anything
+ * else gets the direct map.
  */
 static inline size_t
 filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf, size_t bytes,
-				  struct iov_iter *i, bool pipe_page)
+				  struct iov_iter *i, bool pipe_owned)
 {
-	if (!filemap_asi_enabled() ||
-	    (!pipe_page && (buf->offset || buf->len != PAGE_SIZE)))
+	if (!filemap_asi_enabled())
 		return copy_page_to_iter(buf->page, buf->offset, bytes, i);
-	return filemap_asi_copy_page_to_iter(buf->page, buf->offset, bytes, i);
+	return __filemap_asi_copy_pipe_buf_to_iter(buf, bytes, i, pipe_owned);
 }
 
 /**
  * filemap_asi_copy_to_pipe_page - pipe_write()'s copy into a new page
- * @page: the page, order 0, not yet in the reader's reach
+ * @page: the page, order 0, whose buffer readers cannot reach yet (the
+ *	  writer holds pipe->mutex)
  * @from: source
  *
  * copy_page_from_iter(@page, 0, PAGE_SIZE, @from), through the ephmap;

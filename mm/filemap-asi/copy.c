@@ -6,14 +6,31 @@
  * A copy maps the part of the folio it is about to copy, copies with page
  * faults disabled (ephmap mappings are atomic), and unmaps.  One mapping
  * covers a page, or, in a folio of 2 MiB or more, the rest of the 2 MiB
- * block (one PMD entry): mapping page by page would cost 512 mappings per
- * block where one does.  A copy to user memory that stops short at a page
- * that is not present faults it in with nothing mapped, and goes on.
+ * block being copied (up to 16 pages with PTEs, more with one PMD entry):
+ * mapping page by page would cost 512 mappings per block where one does.
+ * A copy to user memory that stops short at a page that is not present
+ * faults the rest of the request in with nothing mapped, and goes on.
  */
 #include <linux/export.h>
 #include <linux/filemap_asi.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/page-flags.h>
+#include <linux/rcupdate.h>
+#include <linux/splice.h>
 #include <linux/uio.h>
+
+/*
+ * Whether a subpage of @folio is hardware-poisoned: its block is then not
+ * mapped whole, which would bring the poisoned page back into a cacheable
+ * mapping that the CPU may touch speculatively.
+ */
+static bool filemap_asi_poisoned(struct folio *folio)
+{
+	if (folio_test_hugetlb(folio))
+		return folio_test_hwpoison(folio);
+	return folio_test_has_hwpoisoned(folio);
+}
 
 /* Bytes of @folio from @offset, at most @bytes, that one mapping covers. */
 static size_t filemap_asi_window(struct folio *folio, size_t offset,
@@ -21,7 +38,8 @@ static size_t filemap_asi_window(struct folio *folio, size_t offset,
 {
 	size_t n = PAGE_SIZE - offset_in_page(offset);
 
-	if (bytes > n && folio_size(folio) >= PMD_SIZE)
+	if (bytes > n && folio_size(folio) >= PMD_SIZE &&
+	    !filemap_asi_poisoned(folio))
 		n = PMD_SIZE - (offset & ~PMD_MASK);
 	return min(bytes, n);
 }
@@ -61,14 +79,15 @@ static bool filemap_asi_fault_in(struct iov_iter *i, size_t left, bool write)
 
 /*
  * The copy loop: from the folio into @i if @to, else from @i into the
- * folio.  Stops at a short copy unless @may_fault and faulting the user
- * pages in made progress possible.  Sets *@unmapped if the ephmap
- * refused a window (only a misuse, which it counted): the caller copies
- * the rest the old way.
+ * folio.  Stops at a short copy unless @may_fault and faulting the rest
+ * of the request in made progress possible, and at a copy that makes no
+ * progress right after a fault-in (usercopy fault injection, say).  Sets
+ * *@unmapped if the ephmap refused a window (only a misuse, which it
+ * counted): the caller copies the rest the old way.
  */
 static size_t filemap_asi_copy(struct folio *folio, size_t offset,
 			       size_t bytes, struct iov_iter *i, bool to,
-			       bool may_fault, bool *unmapped)
+			       bool may_fault, bool faulted_in, bool *unmapped)
 {
 	size_t copied = 0;
 
@@ -89,15 +108,59 @@ static size_t filemap_asi_copy(struct folio *folio, size_t offset,
 		copied += done;
 		offset += done;
 		bytes -= done;
-		if (done < n &&
-		    (!may_fault || !filemap_asi_fault_in(i, n - done, to)))
+		if (done == n) {
+			faulted_in = false;
+			continue;
+		}
+		if (!may_fault || (faulted_in && !done) ||
+		    !filemap_asi_fault_in(i, bytes, to))
 			break;
+		faulted_in = true;
 	}
 	return copied;
 }
 
-size_t __filemap_asi_copy_to_iter(struct folio *folio, size_t offset,
-				  size_t bytes, struct iov_iter *i)
+/*
+ * A copy within the first page of the folio, which is all of an order-0
+ * folio (so it needs no bounds check), in one mapping; returns the bytes
+ * copied.  The common case of every read() and write() of up to 4 KiB,
+ * kept to the mapping, the copy and the unmapping.
+ */
+static __always_inline size_t filemap_asi_copy_one(struct folio *folio,
+						   size_t offset, size_t bytes,
+						   struct iov_iter *i, bool to)
+{
+	/* The callers checked that the ephmap is on. */
+	void *kaddr = __ephmap_map_folio_page(folio, offset);
+	size_t done;
+
+	if (to)
+		done = _copy_to_iter(kaddr, bytes, i);
+	else
+		done = _copy_from_iter(kaddr, bytes, i);
+	__ephmap_unmap(kaddr);
+	return done;
+}
+
+/* After a short copy of the fast path: fault in and go on, if allowed. */
+static noinline size_t filemap_asi_copy_short(struct folio *folio,
+					      size_t offset, size_t bytes,
+					      struct iov_iter *i, bool to)
+{
+	bool unmapped = false;
+
+	if (!filemap_asi_may_fault(i) || !filemap_asi_fault_in(i, bytes, to))
+		return 0;
+	/* Within one page of the folio: the ephmap does not refuse it. */
+	return filemap_asi_copy(folio, offset, bytes, i, to, true, true,
+				&unmapped);
+}
+
+/* Everything but the fast path of __filemap_asi_copy_to_iter(). */
+static noinline size_t filemap_asi_copy_to_iter_slow(struct folio *folio,
+						     size_t offset,
+						     size_t bytes,
+						     struct iov_iter *i)
 {
 	bool unmapped = false;
 	size_t copied;
@@ -112,10 +175,24 @@ size_t __filemap_asi_copy_to_iter(struct folio *folio, size_t offset,
 	if (!filemap_asi_sane(folio, offset, bytes))
 		return 0;
 	copied = filemap_asi_copy(folio, offset, bytes, i, true,
-				  filemap_asi_may_fault(i), &unmapped);
+				  filemap_asi_may_fault(i), false, &unmapped);
 	if (unlikely(unmapped))
 		copied += copy_folio_to_iter(folio, offset + copied,
 					     bytes - copied, i);
+	return copied;
+}
+
+size_t __filemap_asi_copy_to_iter(struct folio *folio, size_t offset,
+				  size_t bytes, struct iov_iter *i)
+{
+	size_t copied;
+
+	if (unlikely(!user_backed_iter(i) || offset + bytes > PAGE_SIZE))
+		return filemap_asi_copy_to_iter_slow(folio, offset, bytes, i);
+	copied = filemap_asi_copy_one(folio, offset, bytes, i, true);
+	if (unlikely(copied < bytes))
+		copied += filemap_asi_copy_short(folio, offset + copied,
+						 bytes - copied, i, true);
 	return copied;
 }
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_to_iter);
@@ -130,9 +207,12 @@ static size_t filemap_asi_copy_from_direct(struct folio *folio, size_t offset,
 	return copy_page_from_iter(&folio->page, offset, bytes, i);
 }
 
-size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
-				    size_t bytes, struct iov_iter *i,
-				    bool atomic)
+/* Everything but the fast path of __filemap_asi_copy_from_iter(). */
+static noinline size_t filemap_asi_copy_from_iter_slow(struct folio *folio,
+						       size_t offset,
+						       size_t bytes,
+						       struct iov_iter *i,
+						       bool atomic)
 {
 	bool unmapped = false;
 	size_t copied;
@@ -145,12 +225,29 @@ size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
 		return 0;
 	/* The atomic caller faults in and retries itself. */
 	copied = filemap_asi_copy(folio, offset, bytes, i, false,
-				  !atomic && filemap_asi_may_fault(i),
+				  !atomic && filemap_asi_may_fault(i), false,
 				  &unmapped);
 	if (unlikely(unmapped))
 		copied += filemap_asi_copy_from_direct(folio, offset + copied,
 						       bytes - copied, i,
 						       atomic);
+	return copied;
+}
+
+size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
+				    size_t bytes, struct iov_iter *i,
+				    bool atomic)
+{
+	size_t copied;
+
+	if (unlikely(!user_backed_iter(i) || offset + bytes > PAGE_SIZE))
+		return filemap_asi_copy_from_iter_slow(folio, offset, bytes, i,
+						       atomic);
+	copied = filemap_asi_copy_one(folio, offset, bytes, i, false);
+	/* The atomic caller faults in and retries itself. */
+	if (unlikely(copied < bytes) && !atomic)
+		copied += filemap_asi_copy_short(folio, offset + copied,
+						 bytes - copied, i, false);
 	return copied;
 }
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_from_iter);
@@ -204,3 +301,44 @@ size_t __filemap_asi_copy_to_pipe_page(struct page *page, struct iov_iter *from)
 	return copied;
 }
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_to_pipe_page);
+
+/*
+ * Whether the reader may see all of @buf's page for as long as a TLB may
+ * hold it: a page this pipe's writers filled (@pipe_owned: pipe data, the
+ * rest zeroed; tee() and splice() between pipes clear CAN_MERGE on the
+ * buffer they share, so a shared page is not), or a whole page of a file
+ * the reader may read (which it could read again, later writes included).
+ * A vmspliced page, part of a page, or anything else is not.
+ */
+static bool filemap_asi_pipe_buf_mappable(struct pipe_buffer *buf,
+					  bool pipe_owned)
+{
+	struct address_space *mapping;
+	struct folio *folio;
+	bool ok = false;
+
+	if (pipe_owned)
+		return true;
+	if (buf->ops != &page_cache_pipe_buf_ops || buf->offset ||
+	    buf->len != PAGE_SIZE)
+		return false;
+	folio = page_folio(buf->page);
+	/* Inodes are freed after a grace period; truncation clears ->mapping. */
+	rcu_read_lock();
+	mapping = READ_ONCE(folio->mapping);
+	if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		ok = !inode_permission(&nop_mnt_idmap, mapping->host,
+				       MAY_READ | MAY_NOT_BLOCK);
+	rcu_read_unlock();
+	return ok;
+}
+
+size_t __filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf,
+					   size_t bytes, struct iov_iter *i,
+					   bool pipe_owned)
+{
+	if (!filemap_asi_pipe_buf_mappable(buf, pipe_owned))
+		return copy_page_to_iter(buf->page, buf->offset, bytes, i);
+	return filemap_asi_copy_page_to_iter(buf->page, buf->offset, bytes, i);
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_pipe_buf_to_iter);

@@ -4,12 +4,14 @@
 # do not; every case reports a time.
 set -e
 . /tests/lib.sh
-map0=$(awk '$1 == "ephmap_map" { print $2 }' /proc/vmstat)
-pmd0=$(awk '$1 == "ephmap_map_pmd" { print $2 }' /proc/vmstat)
+ephmap_expect_on
+vmstat_get ephmap_map map0
+vmstat_get ephmap_map_pmd pmd0
 run_ephmap_bench
+vmstat_get ephmap_map map1
+vmstat_get ephmap_map_pmd pmd1
+ephmap_bench_expect
 cat /sys/kernel/debug/ephmap/bench
-map1=$(awk '$1 == "ephmap_map" { print $2 }' /proc/vmstat)
-pmd1=$(awk '$1 == "ephmap_map_pmd" { print $2 }' /proc/vmstat)
 cases=$(grep -c ' ns=[1-9][0-9]* ' /sys/kernel/debug/ephmap/bench)
 [ "$cases" -eq 7 ] || { echo "FAIL: $cases of 7 cases report a time"; exit 1; }
 want_map=$bench_maps want_pmd=$bench_pmds

@@ -7,6 +7,7 @@ set -e
 t=/sys/kernel/tracing
 [ -d $t/events ] || mount -t tracefs tracefs $t
 [ -d $t/events/ephmap ] || { echo "FAIL: no ephmap trace events"; exit 1; }
+ephmap_expect_on
 echo 0 >$t/tracing_on
 echo >$t/trace
 echo 1 >$t/events/ephmap/ephmap_map/enable
@@ -14,6 +15,7 @@ echo 1 >$t/tracing_on
 run_ephmap_bench
 echo 0 >$t/tracing_on
 echo 0 >$t/events/ephmap/ephmap_map/enable
+ephmap_bench_expect
 maps=$(grep -c 'ephmap_map: slot=' $t/trace || true)
 pmds=$(grep -c 'ephmap_map: slot=[0-9]* pfn=0x[0-9a-f]* pages=512 pmd$' $t/trace || true)
 grep -m2 'ephmap_map:' $t/trace || true

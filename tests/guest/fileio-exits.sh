@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every system call that copies cached file data to or from user memory
-# (tests/guest/src/fileio.c), on tmpfs and on ext4 (virtio-blk): the data
+# (tests/guest/src/fileio.c), on tmpfs, on ext4 (virtio-blk) and, for
+# reads, on hugetlbfs (whose pages must be out of the restricted direct
+# map, as every file's data, boot-reserved pool or not): the data
 # checked byte for byte, and the ASI exits each method cost printed per
 # call and per GiB.  Without ASI no exit at all.  With asi=on and the
 # ephmap off, at least one per round trip of data, as every copy goes
@@ -28,8 +30,16 @@ t=/sys/kernel/tracing
 [ -d $t/events/asi/asi_exit ] || { echo "FAIL: no asi:asi_exit trace event"; exit 1; }
 echo 16384 >$t/buffer_size_kb
 
+# hugetlbfs: the pool the command line reserved (hugepages=), or pages
+# allocated now; an 8 MiB file takes four.
+[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 4 ] || echo 8 >/proc/sys/vm/nr_hugepages
+[ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" -ge 4 ] ||
+	{ echo "FAIL: no 4 free huge pages"; grep -i huge /proc/meminfo; exit 1; }
+mkdir -p /mnt/huge
+mount -t hugetlbfs none /mnt/huge
+
 fail=0
-for dir in /tmp /mnt/ext4; do
+for dir in /tmp /mnt/ext4 /mnt/huge; do
 	fs=$(awk -v d=$dir '$2 == d { print $3 }' /proc/mounts)
 	[ -n "$fs" ] || { echo "FAIL: nothing mounted on $dir"; exit 1; }
 	# Trace the exits of fileio and its threads alone (set_event_pid, set
@@ -42,6 +52,8 @@ for dir in /tmp /mnt/ext4; do
 		{ echo "$out"; echo "FAIL: fileio on $fs"; exit 1; }
 	echo 0 >$t/tracing_on; echo 0 >$t/events/asi/asi_exit/enable
 	echo >$t/set_event_pid; echo 0 >$t/options/event-fork
+	[ "$fs" = hugetlbfs ] || grep -q 'fileio window open pipe$' $t/trace ||
+		{ echo "FAIL: fileio did not run every method on $fs"; exit 1; }
 	grep -q 'LOST' $t/trace && { echo "FAIL: the trace lost events"; exit 1; }
 	grep -q 'fileio window open read$' $t/trace || { echo "FAIL: no window marks in the trace"; exit 1; }
 	# "METHOD COUNT" of fileio's own exits; "METHOD FUNCTION" per exit.
@@ -52,7 +64,7 @@ for dir in /tmp /mnt/ext4; do
 	awk '/fileio window open / { m = $NF; next } /fileio window close/ { m = ""; next }
 	     m != "" && /asi_exit:/ { match($0, /ip=[^ +]*/); print m, substr($0, RSTART + 3, RLENGTH - 3) }' \
 		$t/trace | sort | uniq -c | sort -rn >/tmp/fileio-ips
-	echo "$out" | while read -r line; do
+	echo "$out" | grep '^method=' | while read -r line; do
 		m=$(echo "$line" | sed -n 's/^method=\([^ ]*\) .*/\1/p')
 		own=$(awk -v m="$m" '$1 == m { print $2 }' /tmp/fileio-own)
 		echo "$fs: $line own_exits=${own:-0}"
@@ -60,6 +72,23 @@ for dir in /tmp /mnt/ext4; do
 	[ -s /tmp/fileio-ips ] && { echo "$fs: fileio's exits by method and function:"; sed 's/^/  /' /tmp/fileio-ips; }
 	covered="$reads $two_calls"
 	[ "$fs" = tmpfs ] && covered="$covered $writes"
+	if [ "$fs" = hugetlbfs ]; then
+		covered=$reads
+		# The file's huge pages are sensitive: out of the restricted
+		# direct map, as every other file's data.
+		pages=$(echo "$out" | grep -c '^hugepage=.* present=1$' || true)
+		[ "$pages" -eq 4 ] || { echo "FAIL: $pages of 4 huge pages present"; fail=1; }
+		for pfn in $(echo "$out" | sed -n 's/^hugepage=.* pfn=\([^ ]*\) .*/\1/p'); do
+			[ $asi_on = 1 ] || break
+			echo $pfn >/sys/kernel/debug/asi/pfn
+			where=$(cat /sys/kernel/debug/asi/pfn)
+			echo "hugetlbfs: $where"
+			case "$where" in
+			*"sensitive=1 restricted_map=0") ;;
+			*) echo "FAIL: a hugetlbfs page is in the restricted direct map"; fail=1 ;;
+			esac
+		done
+	fi
 	for m in $reads $writes $two_calls; do
 		line=$(echo "$out" | grep "^method=$m ") || continue
 		calls=$(echo "$line" | sed 's/.* calls=\([0-9]*\) .*/\1/')
@@ -74,7 +103,7 @@ for dir in /tmp /mnt/ext4; do
 		# never return to user mode): with the ephmap off its copies
 		# exit a few times, not once each.
 		want_off=$rounds
-		[ $m = io_uring ] && { own=$exits; want_off=1; }
+		[ $m = io_uring ] && [ $ephmap_on = 0 ] && { own=$exits; want_off=1; }
 		if [ $ephmap_on = 1 ]; then
 			case " $covered " in
 			*" $m "*)
@@ -98,4 +127,5 @@ for dir in /tmp /mnt/ext4; do
 		fi
 	done
 done
+umount /mnt/huge
 [ $fail = 0 ]

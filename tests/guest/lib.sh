@@ -19,15 +19,31 @@ ephmap_expect_on() {
 	fi
 }
 
-# Runs the ephmap microbenchmark for 64 iterations and sets
+# Sets variable $2 to the value of /proc/vmstat's $1 with shell builtins
+# alone: no command substitution, no pipe, no new process.  Pipes copy
+# through the ephmap, so a test that counts mappings must make none
+# itself while it counts.
+vmstat_get() {
+	while read -r vmstat_k vmstat_v; do
+		[ "$vmstat_k" = "$1" ] && { eval "$2=\$vmstat_v"; return; }
+	done </proc/vmstat
+	eval "$2="
+}
+
+# Runs the ephmap microbenchmark for 64 iterations with a builtin (so
+# that nothing else maps meanwhile: see vmstat_get), then sets
 # bench_maps/bench_pmds to the window mappings it must have made: each
 # case runs untimed, then timed, so 128 map_unmap_4k + 128
 # map_unmap_window_4k + 128 map_unmap_2m + 128 map_copy_unmap_4k + 2
 # map_copy_unmap_2m (130 of them PMD), or none with the ephmap off.
-# Fails if the ephmap should be on and ran off.
+# Fails if the ephmap should be on and ran off.  Call ephmap_expect_on
+# first, outside any counting.
 run_ephmap_bench() {
-	ephmap_expect_on
 	echo 64 >/sys/kernel/debug/ephmap/bench
+}
+
+# After run_ephmap_bench: what it must have made, from its report.
+ephmap_bench_expect() {
 	if grep -q 'ephmap=on' /sys/kernel/debug/ephmap/bench; then
 		[ $ephmap_on = 1 ] || { echo "FAIL: the benchmark ran with the ephmap on"; exit 1; }
 		bench_maps=514 bench_pmds=130

@@ -253,6 +253,70 @@ static const struct file_operations asi_exit_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * asi/pfn: write a page frame number, read back whether ASI counts it
+ * sensitive and whether the restricted direct map maps it, so that tests
+ * can check where a given page (of a hugetlbfs file, say) is mapped.
+ */
+static unsigned long asi_query_pfn;
+
+static bool asi_restricted_maps_pfn(unsigned long pfn)
+{
+	unsigned long addr = (unsigned long)pfn_to_kaddr(pfn);
+	pmd_t *rpmd, r;
+	pte_t *rpte;
+
+	if (!asi_addr_in_dmap(addr))
+		return false;
+	rpmd = asi_dmap_rpmd(addr);
+	if (!rpmd)
+		return false;
+	r = READ_ONCE(*rpmd);
+	if (!(pmd_flags(r) & _PAGE_PRESENT))
+		return false;
+	if (pmd_leaf(r))
+		return true;
+	rpte = (pte_t *)pmd_page_vaddr(r) + pte_index(addr);
+	return pte_flags(READ_ONCE(*rpte)) & _PAGE_PRESENT;
+}
+
+static int asi_pfn_show(struct seq_file *m, void *unused)
+{
+	unsigned long pfn = READ_ONCE(asi_query_pfn);
+
+	seq_printf(m, "pfn=%#lx sensitive=%d restricted_map=%d\n", pfn,
+		   asi_pfn_is_sensitive(pfn), asi_restricted_maps_pfn(pfn));
+	return 0;
+}
+
+static int asi_pfn_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, asi_pfn_show, NULL);
+}
+
+static ssize_t asi_pfn_write(struct file *file, const char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	unsigned long pfn;
+	int err;
+
+	err = kstrtoul_from_user(buf, count, 0, &pfn);
+	if (err)
+		return err;
+	if (!pfn_valid(pfn))
+		return -EINVAL;
+	WRITE_ONCE(asi_query_pfn, pfn);
+	return count;
+}
+
+static const struct file_operations asi_pfn_fops = {
+	.open = asi_pfn_open,
+	.read = seq_read,
+	.write = asi_pfn_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static int __init asi_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("asi", NULL);
@@ -261,6 +325,7 @@ static int __init asi_debugfs_init(void)
 	if (asi_enabled()) {
 		debugfs_create_file("audit", 0400, dir, NULL, &asi_audit_fops);
 		debugfs_create_file("exit", 0200, dir, NULL, &asi_exit_fops);
+		debugfs_create_file("pfn", 0600, dir, NULL, &asi_pfn_fops);
 	}
 	return 0;
 }

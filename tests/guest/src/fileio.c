@@ -7,7 +7,9 @@
  *
  *   fileio DIR MIB [METHOD...]
  *
- * Creates DIR/fileio.dat (MIB MiB), reads it once to warm the page cache,
+ * Creates DIR/fileio.dat (MIB MiB; on hugetlbfs through mmap(), printing
+ * "hugepage=N pfn=X present=1" per 2 MiB page, and then only the read
+ * methods run), reads it once to warm the page cache,
  * then runs each method (default: all) over it and prints one line per
  * method (exits counted over the whole system; each method's system calls
  * are framed by "fileio window open NAME" and "fileio window close" in
@@ -33,12 +35,14 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #define CHUNK	4096
 #define BIG	65536
+#define HUGETLBFS_MAGIC	0x958458f6
 
 static const char *dir;
 static char path[4096];
@@ -524,22 +528,23 @@ static int m_append(struct run *r)
 static const struct method {
 	const char *name;
 	int (*fn)(struct run *r);
+	int read_only;		/* reads the file with ->read_iter() alone */
 } methods[] = {
-	{ "read",	m_read4k },
-	{ "read64k",	m_read64k },
-	{ "pread",	m_pread },
-	{ "readv",	m_readv1 },
-	{ "preadv2",	m_preadv2 },
-	{ "io_uring",	m_io_uring },
-	{ "sendfile",	m_sendfile },
-	{ "splice",	m_splice },
-	{ "pipe",	m_pipe },
-	{ "write",	m_write4k },
-	{ "write64k",	m_write64k },
-	{ "pwrite",	m_pwrite },
-	{ "writev",	m_writev },
-	{ "partial",	m_partial },
-	{ "append",	m_append },
+	{ "read",	m_read4k, 1 },
+	{ "read64k",	m_read64k, 1 },
+	{ "pread",	m_pread, 1 },
+	{ "readv",	m_readv1, 1 },
+	{ "preadv2",	m_preadv2, 1 },
+	{ "io_uring",	m_io_uring, 1 },
+	{ "sendfile",	m_sendfile, 0 },
+	{ "splice",	m_splice, 0 },
+	{ "pipe",	m_pipe, 0 },
+	{ "write",	m_write4k, 0 },
+	{ "write64k",	m_write64k, 0 },
+	{ "pwrite",	m_pwrite, 0 },
+	{ "writev",	m_writev, 0 },
+	{ "partial",	m_partial, 0 },
+	{ "append",	m_append, 0 },
 };
 
 static int run_method(const struct method *m)
@@ -562,9 +567,45 @@ static int run_method(const struct method *m)
 	return bad;
 }
 
+/*
+ * hugetlbfs has no write(): fill the file through a shared mapping, and
+ * print the page frame of each huge page (from /proc/self/pagemap), for
+ * the caller to check where the kernel maps it.
+ */
+static void fill_by_mmap(int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *p;
+	size_t off;
+	int pm;
+
+	if (ftruncate(fd, file_size))
+		die("ftruncate on hugetlbfs");
+	p = mmap(NULL, file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap on hugetlbfs");
+	memcpy(p, expect, file_size);
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	if (pm < 0)
+		die("/proc/self/pagemap");
+	for (off = 0; off < file_size; off += 2 << 20) {
+		uint64_t e;
+
+		if (pread(pm, &e, sizeof(e),
+			  ((uintptr_t)(p + off) / page) * sizeof(e)) != sizeof(e))
+			die("read of /proc/self/pagemap");
+		printf("hugepage=%zu pfn=%#llx present=%d\n", off >> 21,
+		       (unsigned long long)(e & ((1ULL << 55) - 1)),
+		       (int)(e >> 63));
+	}
+	close(pm);
+	munmap(p, file_size);
+}
+
 int main(int argc, char **argv)
 {
-	int fd, bad = 0, i;
+	int fd, bad = 0, i, hugetlb;
+	struct statfs sfs;
 	size_t j;
 
 	if (argc < 3) {
@@ -582,12 +623,18 @@ int main(int argc, char **argv)
 		die("malloc");
 	trace_marker_fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY);
 	fill_pattern(expect, file_size, 1);
+	if (statfs(dir, &sfs))
+		die(dir);
+	hugetlb = sfs.f_type == HUGETLBFS_MAGIC;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die(path);
-	for (j = 0; j < file_size; j += BIG)
-		if (write(fd, expect + j, BIG) != BIG)
-			die("write of the file");
+	if (hugetlb)
+		fill_by_mmap(fd);
+	else
+		for (j = 0; j < file_size; j += BIG)
+			if (write(fd, expect + j, BIG) != BIG)
+				die("write of the file");
 	close(fd);
 	/* Warm: the page cache and this process's buffers. */
 	if (verify_file("warm"))
@@ -595,6 +642,9 @@ int main(int argc, char **argv)
 	exits();
 
 	for (j = 0; j < sizeof(methods) / sizeof(methods[0]); j++) {
+		/* hugetlbfs reads only: no write(), no splice_read(). */
+		if (hugetlb && !methods[j].read_only)
+			continue;
 		if (argc > 3) {
 			for (i = 3; i < argc; i++)
 				if (!strcmp(argv[i], methods[j].name))
