@@ -38,6 +38,9 @@ void __filemap_asi_zero_segments(struct folio *folio, size_t start1,
 				 size_t end1, size_t start2, size_t end2);
 size_t __filemap_asi_copy_to_pipe_page(struct page *page,
 				       struct iov_iter *from);
+size_t __filemap_asi_copy_write_only(const struct file *file,
+				     struct folio *folio, size_t offset,
+				     size_t bytes, struct iov_iter *i);
 size_t __filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf,
 					   size_t bytes, struct iov_iter *i,
 					   bool pipe_owned);
@@ -115,7 +118,8 @@ static inline size_t filemap_asi_copy_page_from_iter(struct page *page,
  *
  * Never faults: the caller faults the source in and retries, as
  * generic_perform_write() does.  A mapping shows the whole page to the
- * writer's mm, so a writer that may not read @file gets the direct map.
+ * writer's mm, so a writer that may not read @file (opened it without
+ * FMODE_READ and has no read permission) gets the direct map.
  *
  * Return: bytes copied.
  */
@@ -124,8 +128,11 @@ filemap_asi_copy_folio_from_iter_atomic(const struct file *file,
 					struct folio *folio, size_t offset,
 					size_t bytes, struct iov_iter *i)
 {
-	if (!filemap_asi_enabled() || !(file->f_mode & FMODE_READ))
+	if (!filemap_asi_enabled())
 		return copy_folio_from_iter_atomic(folio, offset, bytes, i);
+	if (unlikely(!(file->f_mode & FMODE_READ)))
+		return __filemap_asi_copy_write_only(file, folio, offset,
+						     bytes, i);
 	return __filemap_asi_copy_from_iter(folio, offset, bytes, i, true);
 }
 

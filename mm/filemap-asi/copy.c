@@ -11,6 +11,7 @@
  * A copy to user memory that stops short at a page that is not present
  * faults the rest of the request in with nothing mapped, and goes on.
  */
+#include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/filemap_asi.h>
 #include <linux/fs.h>
@@ -18,7 +19,36 @@
 #include <linux/page-flags.h>
 #include <linux/rcupdate.h>
 #include <linux/splice.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include <linux/uio.h>
+
+/*
+ * Copies the helpers leave on the direct map on purpose, by reason (the
+ * ephmap counts its own fallbacks in /proc/vmstat): debugging figures, in
+ * /sys/kernel/debug/filemap_asi/direct, counted off the fast path only.
+ */
+enum filemap_asi_direct {
+	FILEMAP_ASI_DIRECT_KERNEL_ITER,	/* not user memory */
+	FILEMAP_ASI_DIRECT_WRITE_ONLY,	/* a file the writer may not read */
+	FILEMAP_ASI_DIRECT_PIPE_BUF,	/* a pipe page the reader may not see whole */
+	FILEMAP_ASI_DIRECT_REFUSED,	/* a window the ephmap refused */
+	FILEMAP_ASI_DIRECT_NR,
+};
+
+static const char *const filemap_asi_direct_names[FILEMAP_ASI_DIRECT_NR] = {
+	[FILEMAP_ASI_DIRECT_KERNEL_ITER]	= "kernel_iter",
+	[FILEMAP_ASI_DIRECT_WRITE_ONLY]		= "write_only",
+	[FILEMAP_ASI_DIRECT_PIPE_BUF]		= "pipe_buf",
+	[FILEMAP_ASI_DIRECT_REFUSED]		= "refused",
+};
+
+static DEFINE_PER_CPU(unsigned long[FILEMAP_ASI_DIRECT_NR], filemap_asi_direct);
+
+static void filemap_asi_count_direct(enum filemap_asi_direct why)
+{
+	this_cpu_inc(filemap_asi_direct[why]);
+}
 
 /*
  * Whether a subpage of @folio is hardware-poisoned: its block is then not
@@ -170,15 +200,19 @@ static noinline size_t filemap_asi_copy_to_iter_slow(struct folio *folio,
 	 * kernel buffer (kernel_read() of a file the task may only execute,
 	 * a bio_vec of someone else's pages) gets the direct map.
 	 */
-	if (!user_backed_iter(i))
+	if (!user_backed_iter(i)) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_KERNEL_ITER);
 		return copy_folio_to_iter(folio, offset, bytes, i);
+	}
 	if (!filemap_asi_sane(folio, offset, bytes))
 		return 0;
 	copied = filemap_asi_copy(folio, offset, bytes, i, true,
 				  filemap_asi_may_fault(i), false, &unmapped);
-	if (unlikely(unmapped))
+	if (unlikely(unmapped)) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_REFUSED);
 		copied += copy_folio_to_iter(folio, offset + copied,
 					     bytes - copied, i);
+	}
 	return copied;
 }
 
@@ -218,19 +252,23 @@ static noinline size_t filemap_asi_copy_from_iter_slow(struct folio *folio,
 	size_t copied;
 
 	/* Only from user memory, the writing task's own. */
-	if (!user_backed_iter(i))
+	if (!user_backed_iter(i)) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_KERNEL_ITER);
 		return filemap_asi_copy_from_direct(folio, offset, bytes, i,
 						    atomic);
+	}
 	if (!filemap_asi_sane(folio, offset, bytes))
 		return 0;
 	/* The atomic caller faults in and retries itself. */
 	copied = filemap_asi_copy(folio, offset, bytes, i, false,
 				  !atomic && filemap_asi_may_fault(i), false,
 				  &unmapped);
-	if (unlikely(unmapped))
+	if (unlikely(unmapped)) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_REFUSED);
 		copied += filemap_asi_copy_from_direct(folio, offset + copied,
 						       bytes - copied, i,
 						       atomic);
+	}
 	return copied;
 }
 
@@ -337,8 +375,55 @@ size_t __filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf,
 					   size_t bytes, struct iov_iter *i,
 					   bool pipe_owned)
 {
-	if (!filemap_asi_pipe_buf_mappable(buf, pipe_owned))
+	if (!filemap_asi_pipe_buf_mappable(buf, pipe_owned)) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_PIPE_BUF);
 		return copy_page_to_iter(buf->page, buf->offset, bytes, i);
+	}
 	return filemap_asi_copy_page_to_iter(buf->page, buf->offset, bytes, i);
 }
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_pipe_buf_to_iter);
+
+/*
+ * A write to a file opened without FMODE_READ (a shell's "> file"): the
+ * mapping shows the writer the rest of the page, which is fine if it may
+ * read the file anyway, as it usually may.  The check may not sleep (the
+ * folio is locked): a permission that cannot be decided at once counts
+ * as refused.
+ */
+size_t __filemap_asi_copy_write_only(const struct file *file,
+				     struct folio *folio, size_t offset,
+				     size_t bytes, struct iov_iter *i)
+{
+	if (!inode_permission(file_mnt_idmap(file), file_inode(file),
+			      MAY_READ | MAY_NOT_BLOCK))
+		return __filemap_asi_copy_from_iter(folio, offset, bytes, i,
+						    true);
+	filemap_asi_count_direct(FILEMAP_ASI_DIRECT_WRITE_ONLY);
+	return copy_folio_from_iter_atomic(folio, offset, bytes, i);
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_write_only);
+
+static int filemap_asi_direct_show(struct seq_file *m, void *unused)
+{
+	int why, cpu;
+
+	for (why = 0; why < FILEMAP_ASI_DIRECT_NR; why++) {
+		unsigned long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(filemap_asi_direct, cpu)[why];
+		seq_printf(m, "%s %lu\n", filemap_asi_direct_names[why], sum);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(filemap_asi_direct);
+
+static int __init filemap_asi_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("filemap_asi", NULL);
+
+	debugfs_create_file("direct", 0444, dir, NULL,
+			    &filemap_asi_direct_fops);
+	return 0;
+}
+late_initcall(filemap_asi_debugfs_init);

@@ -35,6 +35,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/cred.h>
 #include <linux/ephmap.h>
 #include <linux/err.h>
 #include <linux/filemap_asi.h>
@@ -50,6 +51,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -126,14 +128,39 @@ static struct folio *fasi_test_folio(struct kunit *test, unsigned int order,
 	return folio;
 }
 
-/* A file as the atomic copy sees it, which reads nothing but f_mode. */
-static const struct file *fasi_test_file(struct kunit *test, fmode_t mode)
+static void fasi_test_fput(void *file)
 {
-	struct file *file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	fput(file);
+}
 
-	KUNIT_ASSERT_NOT_NULL(test, file);
-	file->f_mode = mode;
+/*
+ * A file for the atomic copy, which reads its f_mode and, without
+ * FMODE_READ, asks its inode whether the writer may read it: a tmpfs
+ * file opened with @mode, whose inode has permissions @perm.
+ */
+static const struct file *fasi_test_file(struct kunit *test, fmode_t mode,
+					 umode_t perm)
+{
+	struct file *file = shmem_file_setup("filemap_asi_test", PAGE_SIZE, 0);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fasi_test_fput,
+							file), 0);
+	file->f_mode = (file->f_mode & ~(FMODE_READ | FMODE_WRITE)) | mode;
+	file_inode(file)->i_mode = S_IFREG | perm;
 	return file;
+}
+
+/* Credentials of an unprivileged user who does not own the test files. */
+static const struct cred *fasi_test_user_cred(struct kunit *test)
+{
+	struct cred *cred = prepare_creds();
+
+	KUNIT_ASSERT_NOT_NULL(test, cred);
+	cred->fsuid = KUIDT_INIT(1000);
+	cred->fsgid = KGIDT_INIT(1000);
+	cap_clear(cred->cap_effective);
+	return cred;
 }
 
 /* ---- vmstat events ----------------------------------------------------- */
@@ -429,7 +456,7 @@ static void fasi_test_kernel_buffers_get_plain_copy(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, dst);
 	buf = kunit_kmalloc(test, bytes, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	file = fasi_test_file(test, FMODE_READ | FMODE_WRITE);
+	file = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
 	kv.iov_base = buf;
 	kv.iov_len = bytes;
 
@@ -717,7 +744,7 @@ static void fasi_test_atomic_copy_never_faults(struct kunit *test)
 	unsigned long uaddr;
 	u8 *p, *buf;
 
-	file = fasi_test_file(test, FMODE_READ | FMODE_WRITE);
+	file = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
 	folio = fasi_test_folio(test, 1, 41);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	p = folio_address(folio);
@@ -781,70 +808,77 @@ static void fasi_test_atomic_copy_never_faults(struct kunit *test)
 }
 
 /*
- * A mapping shows the whole page to the writer's mm: a writer that may
- * not read the file gets the direct map, and the same copy for a file
- * open for reading maps.
+ * A write maps the page only for a writer that may read the file: one
+ * opened for reading, or one opened write-only (a shell's "> file") whose
+ * inode the writer may read.  A writer that may not read it gets the
+ * direct map.  The data arrives right either way.
  */
-static void fasi_test_write_only_file_is_not_mapped(struct kunit *test)
+static void fasi_test_write_only_file_mapped_if_readable(struct kunit *test)
 {
 	const size_t uoff = 100, foff = 500, bytes = 3000;
-	unsigned long wo_faults = 0, rw_faults = 0;
-	struct fasi_test_events ev[4] = { };
-	size_t wo_ret = 0, rw_ret = 0;
-	bool ready, wo_ok = false, rw_ok = false;
-	const struct file *wo, *rw;
+	const char *const what[3] = { "read-write", "write-only, readable",
+				      "write-only, not readable" };
+	struct fasi_test_events ev[3][2] = { };
+	unsigned long faults[3] = { };
+	const struct cred *user, *old;
+	size_t ret[3] = { };
+	bool ready = false, ok[3] = { };
+	const struct file *file[3];
 	struct fasi_test_mm *tm;
-	struct folio *a, *b;
+	struct folio *folio[3];
 	struct iov_iter iter;
 	unsigned long uaddr;
+	int k;
 	u8 *buf;
 
 	if (!filemap_asi_enabled())
 		kunit_skip(test, "ephmap is off (boot with ephmap=on)");
 
-	wo = fasi_test_file(test, FMODE_WRITE);
-	rw = fasi_test_file(test, FMODE_READ | FMODE_WRITE);
-	a = fasi_test_folio(test, 0, 51);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	b = fasi_test_folio(test, 0, 51);
-	KUNIT_ASSERT_NOT_NULL(test, b);
+	file[0] = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
+	file[1] = fasi_test_file(test, FMODE_WRITE, 0600);
+	file[2] = fasi_test_file(test, FMODE_WRITE, 0200);
+	for (k = 0; k < 3; k++) {
+		folio[k] = fasi_test_folio(test, 0, 51);
+		KUNIT_ASSERT_NOT_NULL(test, folio[k]);
+	}
 	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
+	user = fasi_test_user_cred(test);
 
 	tm = fasi_test_enter_mm(test);
 	uaddr = fasi_test_mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_POPULATE);
 	/* User byte u holds what belongs at folio offset u - uoff + foff. */
-	ready = uaddr && fasi_test_user_fill(uaddr, 52, foff - uoff, PAGE_SIZE,
-					     buf) &&
-		fasi_test_ubuf(ITER_SOURCE, uaddr + uoff, bytes, &iter);
-	if (ready) {
-		fasi_test_read_events(&ev[0]);
-		wo_ret = fasi_test_atomic(wo, a, foff, bytes, &iter,
-					  &wo_faults);
-		fasi_test_read_events(&ev[1]);
-		wo_ok = fasi_test_folio_holds(a, 52, foff, foff + bytes, 51);
+	if (uaddr)
+		ready = fasi_test_user_fill(uaddr, 52, foff - uoff, PAGE_SIZE,
+					    buf);
+	for (k = 0; k < 3 && ready; k++) {
 		ready = fasi_test_ubuf(ITER_SOURCE, uaddr + uoff, bytes, &iter);
-	}
-	if (ready) {
-		fasi_test_read_events(&ev[2]);
-		rw_ret = fasi_test_atomic(rw, b, foff, bytes, &iter,
-					  &rw_faults);
-		fasi_test_read_events(&ev[3]);
-		rw_ok = fasi_test_folio_holds(b, 52, foff, foff + bytes, 51);
+		if (!ready)
+			break;
+		/* The files belong to root; the last writer is a user. */
+		old = k == 2 ? override_creds(user) : NULL;
+		fasi_test_read_events(&ev[k][0]);
+		ret[k] = fasi_test_atomic(file[k], folio[k], foff, bytes, &iter,
+					  &faults[k]);
+		fasi_test_read_events(&ev[k][1]);
+		if (old)
+			revert_creds(old);
+		ok[k] = fasi_test_folio_holds(folio[k], 52, foff, foff + bytes,
+					      51);
 	}
 	fasi_test_munmap(uaddr, PAGE_SIZE);
 	fasi_test_leave_mm(tm);
+	put_cred(user);
 
 	KUNIT_ASSERT_TRUE_MSG(test, ready, "could not set up the source");
-	KUNIT_EXPECT_EQ(test, wo_ret, bytes);
-	KUNIT_EXPECT_TRUE_MSG(test, wo_ok, "write-only: wrong data");
-	KUNIT_EXPECT_EQ(test, wo_faults, 0UL);
-	fasi_test_expect_maps(test, "write-only", &ev[0], &ev[1], 0, 0);
-	KUNIT_EXPECT_EQ(test, rw_ret, bytes);
-	KUNIT_EXPECT_TRUE_MSG(test, rw_ok, "read-write: wrong data");
-	KUNIT_EXPECT_EQ(test, rw_faults, 0UL);
-	fasi_test_expect_maps(test, "read-write", &ev[2], &ev[3], 1, 0);
+	for (k = 0; k < 3; k++) {
+		KUNIT_EXPECT_EQ_MSG(test, ret[k], bytes, "%s", what[k]);
+		KUNIT_EXPECT_TRUE_MSG(test, ok[k], "%s: wrong data", what[k]);
+		KUNIT_EXPECT_EQ(test, faults[k], 0UL);
+		fasi_test_expect_maps(test, what[k], &ev[k][0], &ev[k][1],
+				      k < 2, 0);
+	}
 }
 
 /*
@@ -1007,7 +1041,7 @@ static struct kunit_case fasi_test_cases[] = {
 	KUNIT_CASE(fasi_test_copy_faults_destination_in),
 	KUNIT_CASE(fasi_test_copy_to_unfaultable_memory_stops),
 	KUNIT_CASE(fasi_test_atomic_copy_never_faults),
-	KUNIT_CASE(fasi_test_write_only_file_is_not_mapped),
+	KUNIT_CASE(fasi_test_write_only_file_mapped_if_readable),
 	KUNIT_CASE(fasi_test_zero_segments_zero_exactly),
 	KUNIT_CASE(fasi_test_pipe_page_holds_data_then_zeros),
 	{}
