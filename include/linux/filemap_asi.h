@@ -11,10 +11,13 @@
  * (folio_zero_segments()).  With the ephmap off it is that call.  With it
  * on, a copy maps one page at a time (in a folio of 2 MiB or more, up to
  * the rest of a 2 MiB block: PTEs for up to 16 pages, else one PMD) with
- * page faults disabled; a copy to or from user memory that
- * stops at a page not present unmaps, faults the user pages in, and goes
+ * page faults disabled; a copy to or from user memory that stops at a
+ * page not present unmaps, faults the rest of the request in, and goes
  * on, so the non-atomic helpers return short only where the call they
- * replace would.
+ * replace would.  Only copies to or from user memory map (the task is
+ * entitled to the data it moves), and writes only for a writer that may
+ * read the file; the rest stay on the direct map, counted in
+ * /sys/kernel/debug/filemap_asi/direct.
  *
  * A filesystem with its own copy loop calls these instead of the
  * iov_iter ones.  See Documentation/filesystems/filemap-asi.rst.
