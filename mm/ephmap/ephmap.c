@@ -803,13 +803,21 @@ not_mapped:
 	count_vm_event(EPHMAP_MISUSE);
 }
 
-static noinline void ephmap_unmap_slow(unsigned long addr)
+/*
+ * What every unmap ends with: pagefault_enable(), which -Os would not
+ * inline, and preempt_enable().
+ */
+static __always_inline void ephmap_unmap_end(void)
 {
-	ephmap_unmap_entries(this_cpu_ptr(&ephmap_cpu), addr);
-	/* pagefault_enable(), which -Os would not inline. */
 	barrier();
 	pagefault_disabled_dec();
 	preempt_enable();
+}
+
+static noinline void ephmap_unmap_slow(unsigned long addr)
+{
+	ephmap_unmap_entries(this_cpu_ptr(&ephmap_cpu), addr);
+	ephmap_unmap_end();
 }
 
 /*
@@ -831,9 +839,7 @@ void __ephmap_unmap(const void *addr)
 	}
 	arch_ephmap_clear((pte_t *)__this_cpu_read(ephmap_cpu.pte.table) + slot,
 			  1);
-	barrier();
-	pagefault_disabled_dec();
-	preempt_enable();
+	ephmap_unmap_end();
 }
 EXPORT_SYMBOL_GPL(__ephmap_unmap);
 

@@ -262,22 +262,8 @@ static unsigned long asi_query_pfn;
 
 static bool asi_restricted_maps_pfn(unsigned long pfn)
 {
-	unsigned long addr = (unsigned long)pfn_to_kaddr(pfn);
-	pmd_t *rpmd, r;
-	pte_t *rpte;
-
-	if (!asi_addr_in_dmap(addr))
-		return false;
-	rpmd = asi_dmap_rpmd(addr);
-	if (!rpmd)
-		return false;
-	r = READ_ONCE(*rpmd);
-	if (!(pmd_flags(r) & _PAGE_PRESENT))
-		return false;
-	if (pmd_leaf(r))
-		return true;
-	rpte = (pte_t *)pmd_page_vaddr(r) + pte_index(addr);
-	return pte_flags(READ_ONCE(*rpte)) & _PAGE_PRESENT;
+	return asi_pgd_translates(asi_restricted_pgd(swapper_pg_dir),
+				  (unsigned long)pfn_to_kaddr(pfn));
 }
 
 static int asi_pfn_show(struct seq_file *m, void *unused)
