@@ -164,7 +164,8 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 
 /*
  * alloc_contig_range() (CMA, gigantic pages) took [@start, @end) from
- * blocks of whatever sensitivity: make each whole block in the range what
+ * blocks of whatever sensitivity, or memblock gave it at boot (gigantic
+ * pages on the command line): make each whole block in the range what
  * @gfp asks for, zeroing one that becomes non-sensitive.  A block only
  * partly in the range keeps its sensitivity, as its other pages are not
  * ours; that is safe for a non-sensitive request (its accesses exit), and

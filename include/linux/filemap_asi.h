@@ -29,6 +29,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/uio.h>
 
@@ -41,9 +42,12 @@ void __filemap_asi_zero_segments(struct folio *folio, size_t start1,
 				 size_t end1, size_t start2, size_t end2);
 size_t __filemap_asi_copy_to_pipe_page(struct page *page,
 				       struct iov_iter *from);
-size_t __filemap_asi_copy_write_only(const struct file *file,
-				     struct folio *folio, size_t offset,
-				     size_t bytes, struct iov_iter *i);
+size_t __filemap_asi_copy_write_checked(const struct file *file,
+					struct folio *folio, size_t offset,
+					size_t bytes, struct iov_iter *i);
+size_t __filemap_asi_copy_no_ephmap_to_iter(struct folio *folio,
+					    size_t offset, size_t bytes,
+					    struct iov_iter *i);
 size_t __filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf,
 					   size_t bytes, struct iov_iter *i,
 					   bool pipe_owned);
@@ -77,6 +81,32 @@ static inline size_t filemap_asi_copy_folio_to_iter(struct folio *folio,
 {
 	if (!filemap_asi_enabled())
 		return copy_folio_to_iter(folio, offset, bytes, i);
+	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
+}
+
+/**
+ * filemap_asi_copy_cached_folio_to_iter - filemap_read()'s copy
+ * @mapping: the page cache that holds @folio
+ * @folio: the folio, which the caller holds
+ * @offset: first byte to copy, from the start of the folio
+ * @bytes: bytes to copy
+ * @i: destination
+ *
+ * filemap_asi_copy_folio_to_iter(), unless the filesystem opted @mapping
+ * out with mapping_set_no_ephmap(): then copy_folio_to_iter(), counted.
+ *
+ * Return: bytes copied; short only where copy_folio_to_iter() would be.
+ */
+static inline size_t
+filemap_asi_copy_cached_folio_to_iter(const struct address_space *mapping,
+				      struct folio *folio, size_t offset,
+				      size_t bytes, struct iov_iter *i)
+{
+	if (!filemap_asi_enabled())
+		return copy_folio_to_iter(folio, offset, bytes, i);
+	if (unlikely(mapping_no_ephmap(mapping)))
+		return __filemap_asi_copy_no_ephmap_to_iter(folio, offset,
+							    bytes, i);
 	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
 }
 
@@ -122,7 +152,8 @@ static inline size_t filemap_asi_copy_page_from_iter(struct page *page,
  * Never faults: the caller faults the source in and retries, as
  * generic_perform_write() does.  A mapping shows the whole page to the
  * writer's mm, so a writer that may not read @file (opened it without
- * FMODE_READ and has no read permission) gets the direct map.
+ * FMODE_READ and has no read permission) gets the direct map, as does a
+ * file whose filesystem opted its mapping out (mapping_set_no_ephmap()).
  *
  * Return: bytes copied.
  */
@@ -133,9 +164,10 @@ filemap_asi_copy_folio_from_iter_atomic(const struct file *file,
 {
 	if (!filemap_asi_enabled())
 		return copy_folio_from_iter_atomic(folio, offset, bytes, i);
-	if (unlikely(!(file->f_mode & FMODE_READ)))
-		return __filemap_asi_copy_write_only(file, folio, offset,
-						     bytes, i);
+	if (unlikely(!(file->f_mode & FMODE_READ) ||
+		     mapping_no_ephmap(file->f_mapping)))
+		return __filemap_asi_copy_write_checked(file, folio, offset,
+							bytes, i);
 	return __filemap_asi_copy_from_iter(folio, offset, bytes, i, true);
 }
 

@@ -33,6 +33,7 @@ enum filemap_asi_direct {
 	FILEMAP_ASI_DIRECT_WRITE_ONLY,	/* a file the writer may not read */
 	FILEMAP_ASI_DIRECT_PIPE_BUF,	/* a pipe page the reader may not see whole */
 	FILEMAP_ASI_DIRECT_REFUSED,	/* a window the ephmap refused */
+	FILEMAP_ASI_DIRECT_NO_EPHMAP,	/* a mapping that opted out */
 	FILEMAP_ASI_DIRECT_NR,
 };
 
@@ -41,6 +42,7 @@ static const char *const filemap_asi_direct_names[FILEMAP_ASI_DIRECT_NR] = {
 	[FILEMAP_ASI_DIRECT_WRITE_ONLY]		= "write_only",
 	[FILEMAP_ASI_DIRECT_PIPE_BUF]		= "pipe_buf",
 	[FILEMAP_ASI_DIRECT_REFUSED]		= "refused",
+	[FILEMAP_ASI_DIRECT_NO_EPHMAP]		= "no_ephmap",
 };
 
 static DEFINE_PER_CPU(unsigned long[FILEMAP_ASI_DIRECT_NR], filemap_asi_direct);
@@ -231,6 +233,15 @@ size_t __filemap_asi_copy_to_iter(struct folio *folio, size_t offset,
 }
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_to_iter);
 
+size_t __filemap_asi_copy_no_ephmap_to_iter(struct folio *folio,
+					    size_t offset, size_t bytes,
+					    struct iov_iter *i)
+{
+	filemap_asi_count_direct(FILEMAP_ASI_DIRECT_NO_EPHMAP);
+	return copy_folio_to_iter(folio, offset, bytes, i);
+}
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_no_ephmap_to_iter);
+
 /* The old way of a copy into the folio: atomic or not. */
 static size_t filemap_asi_copy_from_direct(struct folio *folio, size_t offset,
 					   size_t bytes, struct iov_iter *i,
@@ -345,8 +356,9 @@ EXPORT_SYMBOL_GPL(__filemap_asi_copy_to_pipe_page);
  * hold it: a page this pipe's writers filled (@pipe_owned: pipe data, the
  * rest zeroed; tee() and splice() between pipes clear CAN_MERGE on the
  * buffer they share, so a shared page is not), or a whole page of a file
- * the reader may read (which it could read again, later writes included).
- * A vmspliced page, part of a page, or anything else is not.
+ * the reader may read (which it could read again, later writes included)
+ * and whose filesystem did not opt out of the ephmap.  A vmspliced page,
+ * part of a page, or anything else is not.
  */
 static bool filemap_asi_pipe_buf_mappable(struct pipe_buffer *buf,
 					  bool pipe_owned)
@@ -364,7 +376,8 @@ static bool filemap_asi_pipe_buf_mappable(struct pipe_buffer *buf,
 	/* Inodes are freed after a grace period; truncation clears ->mapping. */
 	rcu_read_lock();
 	mapping = READ_ONCE(folio->mapping);
-	if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+	if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS) &&
+	    !mapping_no_ephmap(mapping))
 		ok = !inode_permission(&nop_mnt_idmap, mapping->host,
 				       MAY_READ | MAY_NOT_BLOCK);
 	rcu_read_unlock();
@@ -384,24 +397,29 @@ size_t __filemap_asi_copy_pipe_buf_to_iter(struct pipe_buffer *buf,
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_pipe_buf_to_iter);
 
 /*
- * A write to a file opened without FMODE_READ (a shell's "> file"): the
- * mapping shows the writer the rest of the page, which is fine if it may
- * read the file anyway, as it usually may.  The check may not sleep (the
- * folio is locked): a permission that cannot be decided at once counts
- * as refused.
+ * A write to a file whose mapping opted out, or to one opened without
+ * FMODE_READ (a shell's "> file"): the mapping shows the writer the rest
+ * of the page, which is fine if it may read the file anyway, as it
+ * usually may.  The check may not sleep (the folio is locked): a
+ * permission that cannot be decided at once counts as refused.
  */
-size_t __filemap_asi_copy_write_only(const struct file *file,
-				     struct folio *folio, size_t offset,
-				     size_t bytes, struct iov_iter *i)
+size_t __filemap_asi_copy_write_checked(const struct file *file,
+					struct folio *folio, size_t offset,
+					size_t bytes, struct iov_iter *i)
 {
-	if (!inode_permission(file_mnt_idmap(file), file_inode(file),
+	if (mapping_no_ephmap(file->f_mapping)) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_NO_EPHMAP);
+		return copy_folio_from_iter_atomic(folio, offset, bytes, i);
+	}
+	if ((file->f_mode & FMODE_READ) ||
+	    !inode_permission(file_mnt_idmap(file), file_inode(file),
 			      MAY_READ | MAY_NOT_BLOCK))
 		return __filemap_asi_copy_from_iter(folio, offset, bytes, i,
 						    true);
 	filemap_asi_count_direct(FILEMAP_ASI_DIRECT_WRITE_ONLY);
 	return copy_folio_from_iter_atomic(folio, offset, bytes, i);
 }
-EXPORT_SYMBOL_GPL(__filemap_asi_copy_write_only);
+EXPORT_SYMBOL_GPL(__filemap_asi_copy_write_checked);
 
 static int filemap_asi_direct_show(struct seq_file *m, void *unused)
 {

@@ -14,6 +14,7 @@
  *  - the atomic copy from user memory never faults: it stops at the first
  *    page not present, and copies the rest once the caller faulted it in;
  *    a writer that may not read the file gets the direct map;
+ *  - a mapping its filesystem opted out gets the direct map both ways;
  *  - zeroing zeroes exactly the segments asked for;
  *  - a pipe page filled through the ephmap holds the data, then zeros.
  *
@@ -882,6 +883,93 @@ static void fasi_test_write_only_file_mapped_if_readable(struct kunit *test)
 }
 
 /*
+ * A mapping its filesystem opted out (mapping_set_no_ephmap()) gets the
+ * direct map from the generic read and write paths' helpers, both ways;
+ * the same file without the flag gets one mapping per copy.  The data
+ * arrives right either way.
+ */
+static void fasi_test_opted_out_mapping_gets_direct_map(struct kunit *test)
+{
+	const size_t uoff = 300, foff = 700, bytes = 2500;
+	const char *const what[2] = { "mapping", "opted-out mapping" };
+	struct fasi_test_events rd[2][2] = { }, wr[2][2] = { };
+	unsigned long faults[2] = { };
+	size_t rret[2] = { }, wret[2] = { };
+	bool ready = false, rok[2] = { }, wok[2] = { };
+	const struct address_space *mapping[2];
+	const struct file *file[2];
+	struct folio *folio[2][2];
+	struct fasi_test_mm *tm;
+	struct iov_iter iter;
+	unsigned long uaddr;
+	int k;
+	u8 *buf;
+
+	file[0] = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
+	file[1] = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
+	mapping_set_no_ephmap(file[1]->f_mapping);
+	mapping[0] = file[0]->f_mapping;
+	mapping[1] = file[1]->f_mapping;
+	KUNIT_ASSERT_FALSE(test, mapping_no_ephmap(mapping[0]));
+	for (k = 0; k < 2; k++) {
+		/* [k][0] is read from, [k][1] written to. */
+		folio[k][0] = fasi_test_folio(test, 0, 61);
+		folio[k][1] = fasi_test_folio(test, 0, 62);
+		KUNIT_ASSERT_NOT_NULL(test, folio[k][0]);
+		KUNIT_ASSERT_NOT_NULL(test, folio[k][1]);
+	}
+	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	tm = fasi_test_enter_mm(test);
+	uaddr = fasi_test_mmap(0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_POPULATE);
+	/* The second page holds the source of the writes. */
+	if (uaddr)
+		ready = fasi_test_user_fill(uaddr + PAGE_SIZE, 63,
+					    foff - uoff, PAGE_SIZE, buf);
+	for (k = 0; k < 2 && ready; k++) {
+		ready = fasi_test_ubuf(ITER_DEST, uaddr + uoff, bytes, &iter);
+		if (!ready)
+			break;
+		fasi_test_read_events(&rd[k][0]);
+		rret[k] = filemap_asi_copy_cached_folio_to_iter(mapping[k],
+				folio[k][0], foff, bytes, &iter);
+		fasi_test_read_events(&rd[k][1]);
+		rok[k] = fasi_test_user_holds(uaddr + uoff, 61, foff, bytes,
+					      buf);
+
+		ready = fasi_test_ubuf(ITER_SOURCE, uaddr + PAGE_SIZE + uoff,
+				       bytes, &iter);
+		if (!ready)
+			break;
+		fasi_test_read_events(&wr[k][0]);
+		wret[k] = fasi_test_atomic(file[k], folio[k][1], foff, bytes,
+					   &iter, &faults[k]);
+		fasi_test_read_events(&wr[k][1]);
+		wok[k] = fasi_test_folio_holds(folio[k][1], 63, foff,
+					       foff + bytes, 62);
+	}
+	fasi_test_munmap(uaddr, 2 * PAGE_SIZE);
+	fasi_test_leave_mm(tm);
+
+	KUNIT_ASSERT_TRUE_MSG(test, ready, "could not set up user memory");
+	for (k = 0; k < 2; k++) {
+		KUNIT_EXPECT_EQ_MSG(test, rret[k], bytes, "%s: read", what[k]);
+		KUNIT_EXPECT_TRUE_MSG(test, rok[k], "%s: read wrong data",
+				      what[k]);
+		fasi_test_expect_maps(test, what[k], &rd[k][0], &rd[k][1],
+				      k == 0, 0);
+		KUNIT_EXPECT_EQ_MSG(test, wret[k], bytes, "%s: write", what[k]);
+		KUNIT_EXPECT_TRUE_MSG(test, wok[k], "%s: wrote wrong data",
+				      what[k]);
+		KUNIT_EXPECT_EQ(test, faults[k], 0UL);
+		fasi_test_expect_maps(test, what[k], &wr[k][0], &wr[k][1],
+				      k == 0, 0);
+	}
+}
+
+/*
  * The first byte of @folio that is wrong: zero in [@start1, @end1) and
  * [@start2, @end2), @seed's pattern (never zero) elsewhere; folio_size()
  * if none is.
@@ -1042,6 +1130,7 @@ static struct kunit_case fasi_test_cases[] = {
 	KUNIT_CASE(fasi_test_copy_to_unfaultable_memory_stops),
 	KUNIT_CASE(fasi_test_atomic_copy_never_faults),
 	KUNIT_CASE(fasi_test_write_only_file_mapped_if_readable),
+	KUNIT_CASE(fasi_test_opted_out_mapping_gets_direct_map),
 	KUNIT_CASE(fasi_test_zero_segments_zero_exactly),
 	KUNIT_CASE(fasi_test_pipe_page_holds_data_then_zeros),
 	{}
