@@ -84,6 +84,49 @@ run() { # job dir file rw bs
 			line = line " " (x[i] == "-" ? "-" : y[i] - x[i] - z[i])
 		print line "@@"
 	}' /tmp/fio.out
+	attribute "$@"
+}
+
+# With ASI and the ephmap on, every exit left should be attributed: each
+# job runs twice more, untimed, for half the time and for the whole time,
+# with every asi:asi_exit event traced, and prints one line per task name
+# and function that exited,
+#   @@exitfn JOB TASK:FUNCTION EXITS_HALF EXITS_FULL@@
+# whose difference is the steady state's, as in the events line (which
+# counts the same events, but untraced, over the whole system).
+tracing=/sys/kernel/tracing
+attribute=0
+if grep -qw 'asi=on' /proc/cmdline && ! grep -qw 'ephmap=off' /proc/cmdline &&
+   ! grep -qw 'pti=on' /proc/cmdline; then
+	attribute=1
+	[ -d $tracing/events ] || mount -t tracefs tracefs $tracing
+	[ -d $tracing/events/asi/asi_exit ] || { echo "no asi:asi_exit trace event"; exit 1; }
+	echo 4096 >$tracing/buffer_size_kb
+fi
+
+traced_fio() { # out-file seconds job dir file rw bs
+	out=$1 secs=$2 t=$tracing
+	shift 2
+	echo 0 >$t/tracing_on; echo >$t/trace
+	echo 1 >$t/events/asi/asi_exit/enable; echo 1 >$t/tracing_on
+	fio_job "$@" --time_based --runtime="$secs" >/dev/null
+	echo 0 >$t/tracing_on; echo 0 >$t/events/asi/asi_exit/enable
+	grep -q LOST $t/trace && echo "trace of $1 lost events"
+	# "TASK-PID [CPU] ... ip=FUNCTION+OFF/LEN": the task's name, no pid.
+	awk '/asi_exit:/ {
+		task = $1; sub(/-[0-9]+$/, "", task)
+		match($0, /ip=[^ +]*/)
+		n[task ":" substr($0, RSTART + 3, RLENGTH - 3)]++
+	} END { for (k in n) print k, n[k] }' $t/trace >"$out"
+}
+
+attribute() { # job dir file rw bs
+	[ $attribute = 1 ] || return 0
+	traced_fio /tmp/exits.half "$((runtime / 2))" "$@"
+	traced_fio /tmp/exits.full "$runtime" "$@"
+	awk -v j="$1" 'FNR == NR { h[$1] = $2; f[$1] = 0; next } { f[$1] = $2 }
+		END { for (k in f) printf "@@exitfn %s %s %d %d@@\n", j, k, h[k], f[k] }' \
+		/tmp/exits.half /tmp/exits.full
 }
 
 layout /tmp bench.dat
