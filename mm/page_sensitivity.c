@@ -39,6 +39,11 @@
 
 #include "internal.h"
 
+/*
+ * Only @page's struct page is read (for its zone), not those of the other
+ * blocks: a gigantic page reserved at boot has its tail struct pages
+ * initialised late, if at all (HVO).
+ */
 static void set_blocks_sensitive(struct page *page, unsigned int order,
 				 bool sensitive)
 {
@@ -46,8 +51,7 @@ static void set_blocks_sensitive(struct page *page, unsigned int order,
 	unsigned long end = pfn + (1UL << order);
 
 	for (; pfn < end; pfn += pageblock_nr_pages)
-		set_pfnblock_flags_mask(pfn_to_page(pfn),
-					sensitive ? BIT(PB_sensitive) : 0,
+		set_pfnblock_flags_mask(page, sensitive ? BIT(PB_sensitive) : 0,
 					pfn, BIT(PB_sensitive));
 }
 
@@ -164,8 +168,7 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 
 /*
  * alloc_contig_range() (CMA, gigantic pages) took [@start, @end) from
- * blocks of whatever sensitivity, or memblock gave it at boot (gigantic
- * pages on the command line): make each whole block in the range what
+ * blocks of whatever sensitivity: make each whole block in the range what
  * @gfp asks for, zeroing one that becomes non-sensitive.  A block only
  * partly in the range keeps its sensitivity, as its other pages are not
  * ours; that is safe for a non-sensitive request (its accesses exit), and
@@ -178,6 +181,7 @@ int contig_range_set_sensitivity(unsigned long start, unsigned long end,
 	unsigned long pfn;
 	int err;
 
+	might_sleep();
 	if (!asi_enabled())
 		return 0;
 	for (pfn = pageblock_start_pfn(start); pfn < end;
@@ -196,6 +200,26 @@ int contig_range_set_sensitivity(unsigned long start, unsigned long end,
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * A gigantic folio that memblock gave at boot (hugepagesz=1G hugepages=N)
+ * never passed through the page allocator, and its blocks kept the
+ * non-sensitive state every block boots with: give them all what @gfp
+ * asks for, with one change of the restricted direct map (one TLB flush)
+ * for the whole folio.  Only the head's struct page is read.  Called
+ * where the caller may sleep; the folio is not in use yet.
+ */
+int __init bootmem_folio_set_sensitivity(struct folio *folio, gfp_t gfp)
+{
+	unsigned int order = folio_order(folio);
+
+	might_sleep();
+	if (!gfp_sensitive(gfp))
+		return 0;
+	if (WARN_ON_ONCE(order < pageblock_order))
+		return -EINVAL;
+	return flip_block(&folio->page, order, true, false);
 }
 
 /*

@@ -46,6 +46,7 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 unsigned long page_sensitivity_mismatches(struct zone *zone);
 int contig_range_set_sensitivity(unsigned long start, unsigned long end,
 				 gfp_t gfp);
+int bootmem_folio_set_sensitivity(struct folio *folio, gfp_t gfp);
 
 /*
  * The buddy lists of @freetype are empty: get a page of @order from those
@@ -84,6 +85,12 @@ static inline struct page *rmqueue_flip(struct zone *zone, unsigned int order,
 
 static inline int contig_range_set_sensitivity(unsigned long start,
 					       unsigned long end, gfp_t gfp)
+{
+	return 0;
+}
+
+static inline int bootmem_folio_set_sensitivity(struct folio *folio,
+						gfp_t gfp)
 {
 	return 0;
 }

@@ -85,7 +85,7 @@ static inline size_t filemap_asi_copy_folio_to_iter(struct folio *folio,
 }
 
 /**
- * filemap_asi_copy_cached_folio_to_iter - filemap_read()'s copy
+ * filemap_asi_copy_cached_folio_to_iter - a page-cache read's copy
  * @mapping: the page cache that holds @folio
  * @folio: the folio, which the caller holds
  * @offset: first byte to copy, from the start of the folio
@@ -104,6 +104,28 @@ filemap_asi_copy_cached_folio_to_iter(const struct address_space *mapping,
 {
 	if (!filemap_asi_enabled())
 		return copy_folio_to_iter(folio, offset, bytes, i);
+	if (unlikely(mapping_no_ephmap(mapping)))
+		return __filemap_asi_copy_no_ephmap_to_iter(folio, offset,
+							    bytes, i);
+	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
+}
+
+/*
+ * filemap_asi_copy_page_to_iter() of a page of @mapping's page cache (a
+ * read loop that goes page by page, shmem's): the direct map if @mapping
+ * opted out.
+ */
+static inline size_t
+filemap_asi_copy_cached_page_to_iter(const struct address_space *mapping,
+				     struct page *page, size_t offset,
+				     size_t bytes, struct iov_iter *i)
+{
+	struct folio *folio;
+
+	if (!filemap_asi_enabled())
+		return copy_page_to_iter(page, offset, bytes, i);
+	folio = page_folio(page);
+	offset = filemap_asi_folio_offset(folio, page, offset);
 	if (unlikely(mapping_no_ephmap(mapping)))
 		return __filemap_asi_copy_no_ephmap_to_iter(folio, offset,
 							    bytes, i);
@@ -171,7 +193,10 @@ filemap_asi_copy_folio_from_iter_atomic(const struct file *file,
 	return __filemap_asi_copy_from_iter(folio, offset, bytes, i, true);
 }
 
-/* folio_zero_segments() through the ephmap. */
+/*
+ * folio_zero_segments() through the ephmap; the direct map for a folio of
+ * a mapping that opted out.
+ */
 static inline void filemap_asi_zero_segments(struct folio *folio,
 					     size_t start1, size_t end1,
 					     size_t start2, size_t end2)

@@ -301,6 +301,24 @@ size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
 }
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_from_iter);
 
+/*
+ * Whether @folio belongs to the page cache of a mapping whose filesystem
+ * opted out of the ephmap.  Truncation clears ->mapping; inodes are freed
+ * after a grace period.
+ */
+static bool filemap_asi_folio_opted_out(struct folio *folio)
+{
+	struct address_space *mapping;
+	bool out = false;
+
+	rcu_read_lock();
+	mapping = READ_ONCE(folio->mapping);
+	if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		out = mapping_no_ephmap(mapping);
+	rcu_read_unlock();
+	return out;
+}
+
 static void filemap_asi_zero(struct folio *folio, size_t start, size_t end)
 {
 	while (start < end) {
@@ -324,6 +342,11 @@ void __filemap_asi_zero_segments(struct folio *folio, size_t start1,
 
 	if (WARN_ON_ONCE(end1 > size || end2 > size))
 		return;
+	if (unlikely(filemap_asi_folio_opted_out(folio))) {
+		filemap_asi_count_direct(FILEMAP_ASI_DIRECT_NO_EPHMAP);
+		folio_zero_segments(folio, start1, end1, start2, end2);
+		return;
+	}
 	filemap_asi_zero(folio, start1, end1);
 	filemap_asi_zero(folio, start2, end2);
 	flush_dcache_folio(folio);

@@ -14,7 +14,8 @@
  *  - the atomic copy from user memory never faults: it stops at the first
  *    page not present, and copies the rest once the caller faulted it in;
  *    a writer that may not read the file gets the direct map;
- *  - a mapping its filesystem opted out gets the direct map both ways;
+ *  - a mapping its filesystem opted out gets the direct map for reads,
+ *    writes and zeroing;
  *  - zeroing zeroes exactly the segments asked for;
  *  - a pipe page filled through the ephmap holds the data, then zeros.
  *
@@ -884,19 +885,22 @@ static void fasi_test_write_only_file_mapped_if_readable(struct kunit *test)
 
 /*
  * A mapping its filesystem opted out (mapping_set_no_ephmap()) gets the
- * direct map from the generic read and write paths' helpers, both ways;
- * the same file without the flag gets one mapping per copy.  The data
- * arrives right either way.
+ * direct map from the page-cache helpers: reads by folio (filemap_read(),
+ * hugetlbfs) and by page (shmem), the atomic write, and the zeroing of one
+ * of its page-cache folios; the same file without the flag gets one
+ * mapping for each.  The data arrives right either way.
  */
 static void fasi_test_opted_out_mapping_gets_direct_map(struct kunit *test)
 {
 	const size_t uoff = 300, foff = 700, bytes = 2500;
 	const char *const what[2] = { "mapping", "opted-out mapping" };
-	struct fasi_test_events rd[2][2] = { }, wr[2][2] = { };
+	struct fasi_test_events rd[2][2] = { }, rdp[2][2] = { };
+	struct fasi_test_events wr[2][2] = { }, zr[2][2] = { };
+	size_t rret[2] = { }, rpret[2] = { }, wret[2] = { };
+	bool ready = false, rok[2] = { }, rpok[2] = { }, wok[2] = { };
+	struct address_space *mapping[2];
 	unsigned long faults[2] = { };
-	size_t rret[2] = { }, wret[2] = { };
-	bool ready = false, rok[2] = { }, wok[2] = { };
-	const struct address_space *mapping[2];
+	struct folio *cached[2];
 	const struct file *file[2];
 	struct folio *folio[2][2];
 	struct fasi_test_mm *tm;
@@ -905,19 +909,28 @@ static void fasi_test_opted_out_mapping_gets_direct_map(struct kunit *test)
 	int k;
 	u8 *buf;
 
-	file[0] = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
-	file[1] = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
-	mapping_set_no_ephmap(file[1]->f_mapping);
-	mapping[0] = file[0]->f_mapping;
-	mapping[1] = file[1]->f_mapping;
-	KUNIT_ASSERT_FALSE(test, mapping_no_ephmap(mapping[0]));
+	if (!filemap_asi_enabled())
+		kunit_skip(test, "ephmap is off (boot with ephmap=on)");
+
 	for (k = 0; k < 2; k++) {
+		file[k] = fasi_test_file(test, FMODE_READ | FMODE_WRITE, 0600);
+		mapping[k] = file[k]->f_mapping;
 		/* [k][0] is read from, [k][1] written to. */
 		folio[k][0] = fasi_test_folio(test, 0, 61);
 		folio[k][1] = fasi_test_folio(test, 0, 62);
 		KUNIT_ASSERT_NOT_NULL(test, folio[k][0]);
 		KUNIT_ASSERT_NOT_NULL(test, folio[k][1]);
+		/* A folio of the file's own page cache, to zero. */
+		cached[k] = shmem_read_folio(mapping[k], 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(cached[k]));
+		KUNIT_ASSERT_EQ(test,
+				kunit_add_action_or_reset(test,
+							  fasi_test_folio_put,
+							  cached[k]), 0);
+		memset(folio_address(cached[k]), 0x5a, PAGE_SIZE);
 	}
+	mapping_set_no_ephmap(mapping[1]);
+	KUNIT_ASSERT_FALSE(test, mapping_no_ephmap(mapping[0]));
 	buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
@@ -929,15 +942,30 @@ static void fasi_test_opted_out_mapping_gets_direct_map(struct kunit *test)
 		ready = fasi_test_user_fill(uaddr + PAGE_SIZE, 63,
 					    foff - uoff, PAGE_SIZE, buf);
 	for (k = 0; k < 2 && ready; k++) {
+		struct folio *src = folio[k][0];
+
 		ready = fasi_test_ubuf(ITER_DEST, uaddr + uoff, bytes, &iter);
 		if (!ready)
 			break;
 		fasi_test_read_events(&rd[k][0]);
-		rret[k] = filemap_asi_copy_cached_folio_to_iter(mapping[k],
-				folio[k][0], foff, bytes, &iter);
+		rret[k] = filemap_asi_copy_cached_folio_to_iter(mapping[k], src,
+								foff, bytes,
+								&iter);
 		fasi_test_read_events(&rd[k][1]);
 		rok[k] = fasi_test_user_holds(uaddr + uoff, 61, foff, bytes,
 					      buf);
+
+		ready = fasi_test_ubuf(ITER_DEST, uaddr + uoff, bytes, &iter);
+		if (!ready)
+			break;
+		fasi_test_read_events(&rdp[k][0]);
+		rpret[k] = filemap_asi_copy_cached_page_to_iter(mapping[k],
+								&src->page,
+								foff, bytes,
+								&iter);
+		fasi_test_read_events(&rdp[k][1]);
+		rpok[k] = fasi_test_user_holds(uaddr + uoff, 61, foff, bytes,
+					       buf);
 
 		ready = fasi_test_ubuf(ITER_SOURCE, uaddr + PAGE_SIZE + uoff,
 				       bytes, &iter);
@@ -949,16 +977,28 @@ static void fasi_test_opted_out_mapping_gets_direct_map(struct kunit *test)
 		fasi_test_read_events(&wr[k][1]);
 		wok[k] = fasi_test_folio_holds(folio[k][1], 63, foff,
 					       foff + bytes, 62);
+
+		fasi_test_read_events(&zr[k][0]);
+		filemap_asi_zero_range(cached[k], foff, bytes);
+		fasi_test_read_events(&zr[k][1]);
 	}
 	fasi_test_munmap(uaddr, 2 * PAGE_SIZE);
 	fasi_test_leave_mm(tm);
 
 	KUNIT_ASSERT_TRUE_MSG(test, ready, "could not set up user memory");
 	for (k = 0; k < 2; k++) {
+		const u8 *p = folio_address(cached[k]);
+
 		KUNIT_EXPECT_EQ_MSG(test, rret[k], bytes, "%s: read", what[k]);
 		KUNIT_EXPECT_TRUE_MSG(test, rok[k], "%s: read wrong data",
 				      what[k]);
 		fasi_test_expect_maps(test, what[k], &rd[k][0], &rd[k][1],
+				      k == 0, 0);
+		KUNIT_EXPECT_EQ_MSG(test, rpret[k], bytes, "%s: read by page",
+				    what[k]);
+		KUNIT_EXPECT_TRUE_MSG(test, rpok[k],
+				      "%s: read by page, wrong data", what[k]);
+		fasi_test_expect_maps(test, what[k], &rdp[k][0], &rdp[k][1],
 				      k == 0, 0);
 		KUNIT_EXPECT_EQ_MSG(test, wret[k], bytes, "%s: write", what[k]);
 		KUNIT_EXPECT_TRUE_MSG(test, wok[k], "%s: wrote wrong data",
@@ -966,6 +1006,14 @@ static void fasi_test_opted_out_mapping_gets_direct_map(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, faults[k], 0UL);
 		fasi_test_expect_maps(test, what[k], &wr[k][0], &wr[k][1],
 				      k == 0, 0);
+		fasi_test_expect_maps(test, what[k], &zr[k][0], &zr[k][1],
+				      k == 0, 0);
+		KUNIT_EXPECT_EQ_MSG(test, p[foff - 1], 0x5a, "%s: zeroed before",
+				    what[k]);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p + foff, 0, bytes),
+				      "%s: not zeroed", what[k]);
+		KUNIT_EXPECT_EQ_MSG(test, p[foff + bytes], 0x5a,
+				    "%s: zeroed past the end", what[k]);
 	}
 }
 
