@@ -6,8 +6,9 @@ SHELL := /bin/bash
 .NOTPARALLEL:
 
 # Options this Makefile understands on its command line.
-OPTIONS := ONLY
+OPTIONS := ONLY QUICK
 ONLY ?=
+QUICK ?=
 
 # Refuse options we do not know rather than silently ignoring them.
 cmdline_vars := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
@@ -24,10 +25,11 @@ help:
 	@echo 'Targets:'
 	@echo '  test          build the test kernel and run every KUnit suite and guest test'
 	@echo '                (ONLY=NAME runs one boot of tests/plan, or ONLY=harness)'
-	@echo '  bench         build the bench kernels and run the benchmarks (bench/)'
-	@echo '  profile       instructions per function of the allocator fast path and of an'
-	@echo '                ephmap map+unmap, per configuration (bench/profile; QEMU'
-	@echo '                plugin bench/icount)'
+	@echo '  bench         build the bench kernels and run the benchmarks (bench/);'
+	@echo '                QUICK=1: the anchor row once, for development'
+	@echo '  profile       instructions per function of the allocator fast path, of an'
+	@echo '                ephmap map+unmap and of a 4 KiB read(), per configuration'
+	@echo '                (bench/profile; QEMU plugin bench/icount)'
 	@echo '  series        export the change as a numbered patch series (build/series/)'
 	@echo '  deps          install what the harness needs (apt-get)'
 	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
@@ -65,11 +67,12 @@ test: kernel-test initramfs
 	@scripts/run-tests $(if $(ONLY),--only $(ONLY))
 
 bench: kernel-bench kernel-noasi initramfs
-	@bench/run
+	@bench/run $(if $(QUICK),--quick)
 
 profile: kernel-bench kernel-noasi initramfs
 	@bench/profile
 	@bench/profile --ephmap
+	@bench/profile --read
 
 series: source
 	@scripts/export-series
