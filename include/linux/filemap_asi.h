@@ -84,6 +84,18 @@ static inline size_t filemap_asi_copy_folio_to_iter(struct folio *folio,
 	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
 }
 
+/* The cached read helpers below, once the ephmap is known to be on. */
+static inline size_t
+__filemap_asi_copy_cached_to_iter(const struct address_space *mapping,
+				  struct folio *folio, size_t offset,
+				  size_t bytes, struct iov_iter *i)
+{
+	if (unlikely(mapping_no_ephmap(mapping)))
+		return __filemap_asi_copy_no_ephmap_to_iter(folio, offset,
+							    bytes, i);
+	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
+}
+
 /**
  * filemap_asi_copy_cached_folio_to_iter - a page-cache read's copy
  * @mapping: the page cache that holds @folio
@@ -104,10 +116,8 @@ filemap_asi_copy_cached_folio_to_iter(const struct address_space *mapping,
 {
 	if (!filemap_asi_enabled())
 		return copy_folio_to_iter(folio, offset, bytes, i);
-	if (unlikely(mapping_no_ephmap(mapping)))
-		return __filemap_asi_copy_no_ephmap_to_iter(folio, offset,
-							    bytes, i);
-	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
+	return __filemap_asi_copy_cached_to_iter(mapping, folio, offset,
+						 bytes, i);
 }
 
 /*
@@ -125,11 +135,8 @@ filemap_asi_copy_cached_page_to_iter(const struct address_space *mapping,
 	if (!filemap_asi_enabled())
 		return copy_page_to_iter(page, offset, bytes, i);
 	folio = page_folio(page);
-	offset = filemap_asi_folio_offset(folio, page, offset);
-	if (unlikely(mapping_no_ephmap(mapping)))
-		return __filemap_asi_copy_no_ephmap_to_iter(folio, offset,
-							    bytes, i);
-	return __filemap_asi_copy_to_iter(folio, offset, bytes, i);
+	return __filemap_asi_copy_cached_to_iter(mapping, folio,
+			filemap_asi_folio_offset(folio, page, offset), bytes, i);
 }
 
 /* copy_page_to_iter() through the ephmap: @page may be a tail page. */

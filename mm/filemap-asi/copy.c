@@ -302,19 +302,31 @@ size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
 EXPORT_SYMBOL_GPL(__filemap_asi_copy_from_iter);
 
 /*
+ * The page cache @folio belongs to, or NULL (anonymous, or truncated: the
+ * mapping may go at any time).  Call under rcu_read_lock(): inodes are
+ * freed after a grace period.
+ */
+static struct address_space *filemap_asi_folio_file_mapping(struct folio *folio)
+{
+	struct address_space *mapping = READ_ONCE(folio->mapping);
+
+	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		return NULL;
+	return mapping;
+}
+
+/*
  * Whether @folio belongs to the page cache of a mapping whose filesystem
- * opted out of the ephmap.  Truncation clears ->mapping; inodes are freed
- * after a grace period.
+ * opted out of the ephmap.
  */
 static bool filemap_asi_folio_opted_out(struct folio *folio)
 {
 	struct address_space *mapping;
-	bool out = false;
+	bool out;
 
 	rcu_read_lock();
-	mapping = READ_ONCE(folio->mapping);
-	if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS))
-		out = mapping_no_ephmap(mapping);
+	mapping = filemap_asi_folio_file_mapping(folio);
+	out = mapping && mapping_no_ephmap(mapping);
 	rcu_read_unlock();
 	return out;
 }
@@ -396,11 +408,9 @@ static bool filemap_asi_pipe_buf_mappable(struct pipe_buffer *buf,
 	    buf->len != PAGE_SIZE)
 		return false;
 	folio = page_folio(buf->page);
-	/* Inodes are freed after a grace period; truncation clears ->mapping. */
 	rcu_read_lock();
-	mapping = READ_ONCE(folio->mapping);
-	if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS) &&
-	    !mapping_no_ephmap(mapping))
+	mapping = filemap_asi_folio_file_mapping(folio);
+	if (mapping && !mapping_no_ephmap(mapping))
 		ok = !inode_permission(&nop_mnt_idmap, mapping->host,
 				       MAY_READ | MAY_NOT_BLOCK);
 	rcu_read_unlock();

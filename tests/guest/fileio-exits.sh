@@ -57,10 +57,7 @@ for dir in /tmp /mnt/ext4 /mnt/huge; do
 	grep -q 'LOST' $t/trace && { echo "FAIL: the trace lost events"; exit 1; }
 	grep -q 'fileio window open read$' $t/trace || { echo "FAIL: no window marks in the trace"; exit 1; }
 	# "METHOD COUNT" of fileio's own exits; "METHOD FUNCTION" per exit.
-	awk '/fileio window open / { m = $NF; n[m] += 0; next }
-	     /fileio window close/ { m = ""; next }
-	     m != "" && /asi_exit:/ { n[m]++ }
-	     END { for (k in n) print k, n[k] }' $t/trace >/tmp/fileio-own
+	fileio_window_exits $t/trace >/tmp/fileio-own
 	awk '/fileio window open / { m = $NF; next } /fileio window close/ { m = ""; next }
 	     m != "" && /asi_exit:/ { match($0, /ip=[^ +]*/); print m, substr($0, RSTART + 3, RLENGTH - 3) }' \
 		$t/trace | sort | uniq -c | sort -rn >/tmp/fileio-ips
@@ -80,13 +77,8 @@ for dir in /tmp /mnt/ext4 /mnt/huge; do
 		[ "$pages" -eq 4 ] || { echo "FAIL: $pages of 4 huge pages present"; fail=1; }
 		for pfn in $(echo "$out" | sed -n 's/^hugepage=.* pfn=\([^ ]*\) .*/\1/p'); do
 			[ $asi_on = 1 ] || break
-			echo $pfn >/sys/kernel/debug/asi/pfn
-			where=$(cat /sys/kernel/debug/asi/pfn)
-			echo "hugetlbfs: $where"
-			case "$where" in
-			*"sensitive=1 restricted_map=0") ;;
-			*) echo "FAIL: a hugetlbfs page is in the restricted direct map"; fail=1 ;;
-			esac
+			asi_pfn_hidden $pfn "hugetlbfs: " ||
+				{ echo "FAIL: a hugetlbfs page is in the restricted direct map"; fail=1; }
 		done
 	fi
 	for m in $reads $writes $two_calls; do

@@ -42,22 +42,16 @@ pfn=$(sed -n 's/^hugepage=0 pfn=\([^ ]*\) present=1$/\1/p' /tmp/gig.out)
 [ -n "$pfn" ] || { echo "FAIL: no page frame for the file"; exit 1; }
 [ $((pfn % 262144)) = 0 ] || { echo "FAIL: pfn $pfn is not 1 GiB aligned"; exit 1; }
 for off in 0 131072 262143; do
-	echo $((pfn + off)) >/sys/kernel/debug/asi/pfn
-	where=$(cat /sys/kernel/debug/asi/pfn)
-	echo "1 GiB page: $where"
-	case "$where" in
-	*"sensitive=1 restricted_map=0") ;;
-	*) echo "FAIL: the boot-reserved 1 GiB page is in the restricted direct map"; fail=1 ;;
-	esac
+	asi_pfn_hidden $((pfn + off)) "1 GiB page: " ||
+		{ echo "FAIL: the boot-reserved 1 GiB page is in the restricted direct map"; fail=1; }
 done
 
 for m in $methods; do
 	line=$(grep "^method=$m " /tmp/gig.out) || { echo "FAIL: no result for $m"; fail=1; continue; }
 	calls=$(echo "$line" | sed 's/.* calls=\([0-9]*\) .*/\1/')
 	maps=$(echo "$line" | sed 's/.* maps=\([0-9]*\) .*/\1/')
-	own=$(awk -v m="$m" '/fileio window open / { w = ($NF == m); next }
-		/fileio window close/ { w = 0; next }
-		w && /asi_exit:/ { n++ } END { print n + 0 }' $t/trace)
+	own=$(fileio_window_exits $t/trace | awk -v m="$m" '$1 == m { print $2 }')
+	own=${own:-0}
 	echo "hugetlbfs 1G: $m calls=$calls maps=$maps own_exits=$own"
 	[ "$own" -eq 0 ] || { echo "FAIL: $m: $own exits of its own, want 0"; fail=1; }
 	[ "$maps" -ge "$calls" ] || { echo "FAIL: $m: $maps mappings for $calls calls"; fail=1; }

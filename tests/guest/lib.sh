@@ -19,6 +19,29 @@ ephmap_expect_on() {
 	fi
 }
 
+# Prints where page frame $1 is mapped (/sys/kernel/debug/asi/pfn:
+# "pfn=X sensitive=S restricted_map=R") after $2, and succeeds if it is
+# sensitive and out of the restricted direct map, as file data must be.
+asi_pfn_hidden() {
+	echo "$1" >/sys/kernel/debug/asi/pfn
+	asi_pfn_where=$(cat /sys/kernel/debug/asi/pfn)
+	echo "$2$asi_pfn_where"
+	case "$asi_pfn_where" in
+	*"sensitive=1 restricted_map=0") return 0 ;;
+	esac
+	return 1
+}
+
+# Prints "METHOD EXITS" for each method fileio (tests/guest/src/fileio.c)
+# framed in trace file $1 with its window marks: the asi:asi_exit events
+# between "fileio window open METHOD" and "fileio window close".
+fileio_window_exits() {
+	awk '/fileio window open / { m = $NF; n[m] += 0; next }
+	     /fileio window close/ { m = ""; next }
+	     m != "" && /asi_exit:/ { n[m]++ }
+	     END { for (k in n) print k, n[k] }' "$1"
+}
+
 # Sets variable $2 to the value of /proc/vmstat's $1 with shell builtins
 # alone: no command substitution, no pipe, no new process.  Pipes copy
 # through the ephmap, so a test that counts mappings must make none
