@@ -17,7 +17,7 @@
  * lets go of its folios only once no CPU can translate to them any more:
  * at once when no other CPU has the mm loaded (a CPU that left the mm
  * wrote CR3, and the ephmap runs without PCID, so its TLB lost the
- * entries), else after an IPI flush of the mm's CPUs, which the release
+ * entries), else after an IPI flush of the mm's other CPUs, which the release
  * work does for many batches at a time.  A folio mapped here thus cannot
  * be freed, truncated away for good, migrated or reused while any TLB may
  * still reach it.
@@ -196,6 +196,22 @@ static struct ephmap_batch *ephmap_take_spare(struct ephmap_cpu *ec)
 	if (llist_empty(&ec->spare))
 		ephmap_queue_refill(ec);
 	return node ? llist_entry(node, struct ephmap_batch, node) : NULL;
+}
+
+/*
+ * A batch for a new generation.  If none is spare, this CPU's retired
+ * batches wait for the release work, which a task mapping here without a
+ * break can keep off the CPU for a whole time slice: release them here
+ * instead.  That waits for IPIs, so only with interrupts on.
+ */
+static struct ephmap_batch *ephmap_next_batch(struct ephmap_cpu *ec)
+{
+	struct ephmap_batch *b = ephmap_take_spare(ec);
+
+	if (b || irqs_disabled())
+		return b;
+	ephmap_release_fn(NULL);
+	return ephmap_take_spare(ec);
 }
 
 static unsigned int ephmap_batch_maps(struct ephmap_batch *b)
@@ -493,7 +509,7 @@ static int ephmap_wrap(struct ephmap_cpu *ec)
 
 	if (!ephmap_live_slots(ec, live, &nr_live))
 		return -ENOSPC;
-	next = ephmap_take_spare(ec);
+	next = ephmap_next_batch(ec);
 	if (!next) {
 		mod_delayed_work(ephmap_wq, &ephmap_release_work, 0);
 		return -ENOMEM;
@@ -525,7 +541,7 @@ static bool ephmap_switch_mm(struct ephmap_cpu *ec, struct mm_struct *mm)
 		ephmap_queue_refill(ec);
 	if (!ok)
 		return false;
-	next = ephmap_take_spare(ec);
+	next = ephmap_next_batch(ec);
 	if (!next)
 		return false;
 	ephmap_new_generation(ec, mm, next, NULL, 0);
@@ -856,6 +872,22 @@ void ephmap_task_fork(struct task_struct *tsk)
 	tsk->ephmap.kthread_may_map = 0;
 }
 
+/*
+ * The CPU a remote flush of @b's mm may leave out: @b's own, which flushed
+ * when its generation ended, if every batch of that mm on @list is its;
+ * else nr_cpu_ids.
+ */
+static unsigned int ephmap_flush_skip(struct llist_node *list,
+				      struct ephmap_batch *b)
+{
+	struct ephmap_batch *p;
+
+	llist_for_each_entry(p, list, node)
+		if (p->mm == b->mm && p->cpu != b->cpu)
+			return nr_cpu_ids;
+	return b->cpu;
+}
+
 /* Flushes the mm of every retired batch once, then releases them all. */
 static void ephmap_release_fn(struct work_struct *work)
 {
@@ -863,8 +895,8 @@ static void ephmap_release_fn(struct work_struct *work)
 	struct ephmap_batch *b, *p, *t;
 
 	llist_for_each_entry(b, list, node) {
-		bool flushed = false, local;
-		unsigned int ipis;
+		unsigned int cpus;
+		bool flushed = false;
 
 		llist_for_each_entry(p, list, node) {
 			if (p == b)
@@ -876,11 +908,9 @@ static void ephmap_release_fn(struct work_struct *work)
 		}
 		if (flushed)
 			continue;
-		ipis = arch_ephmap_flush_mm(b->mm, &local);
-		count_vm_events(EPHMAP_FLUSH_REMOTE, ipis);
-		if (local)
-			count_vm_event(EPHMAP_FLUSH_ALL);
-		trace_ephmap_flush(true, ipis, ephmap_batch_maps(b));
+		cpus = arch_ephmap_flush_mm(b->mm, ephmap_flush_skip(list, b));
+		count_vm_events(EPHMAP_FLUSH_REMOTE, cpus);
+		trace_ephmap_flush(true, cpus, ephmap_batch_maps(b));
 	}
 	llist_for_each_entry_safe(b, t, list, node) {
 		struct mm_struct *mm = b->mm;

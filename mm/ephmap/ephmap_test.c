@@ -1017,6 +1017,94 @@ static void ephmap_test_steady_state_invalidations(struct kunit *test)
 	EPHMAP_EXPECT_NO_FALLBACK(test, mid, after);
 }
 
+/*
+ * Another CPU runs the mm while this one maps, as an io_uring submitter
+ * does while its worker copies: each retired batch then needs that CPU
+ * flushed, by IPI.  This CPU flushed at its wrap already and must not be
+ * flushed again for it, so the full flushes stay at one per ring.
+ */
+struct ephmap_test_sibling {
+	struct mm_struct *mm;
+	atomic_t running;
+	atomic_t stop;
+	bool saw_stop;
+};
+
+static int ephmap_test_sibling_fn(void *data)
+{
+	struct ephmap_test_sibling *s = data;
+
+	kthread_use_mm(s->mm);
+	atomic_set_release(&s->running, 1);
+	/* Spin, not sleep: an idle CPU would hold the mm lazily. */
+	s->saw_stop = ephmap_test_spin_until(&s->stop, EPHMAP_TEST_TIMEOUT);
+	kthread_unuse_mm(s->mm);
+	return ephmap_test_wait_for_stop();
+}
+
+static void ephmap_test_steady_state_with_a_second_cpu(struct kunit *test)
+{
+	struct ephmap_test_sibling s = { };
+	struct ephmap_test_events before, after;
+	unsigned long all, remote;
+	struct ephmap_test_cycles c;
+	struct ephmap_test_mm *tm;
+	struct task_struct *sib;
+	unsigned int other;
+	struct folio *folio;
+	bool started, b_in_mask;
+
+	ephmap_test_require_window(test);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	folio = ephmap_test_alloc_folio(test, 0, 13);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	ephmap_drain_all();
+
+	tm = ephmap_test_enter_mm(test, true);
+	other = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	s.mm = tm->mm;
+	sib = kthread_create(ephmap_test_sibling_fn, &s, "ephmap_sibling");
+	if (IS_ERR(sib)) {
+		ephmap_test_leave_mm(tm);
+		KUNIT_FAIL(test, "no helper thread");
+		return;
+	}
+	kthread_bind(sib, other);
+	wake_up_process(sib);
+	started = ephmap_test_spin_until(&s.running, EPHMAP_TEST_TIMEOUT);
+
+	ephmap_test_read_events(&before);
+	ephmap_test_cycle(folio, 13, EPHMAP_TEST_CYCLES, &c);
+	/* Read before any drain: the releases counted are the work's own. */
+	ephmap_test_read_events(&after);
+	b_in_mask = cpumask_test_cpu(other, mm_cpumask(tm->mm));
+
+	atomic_set_release(&s.stop, 1);
+	kthread_stop(sib);
+	ephmap_test_leave_mm(tm);
+
+	KUNIT_ASSERT_TRUE(test, started);
+	KUNIT_EXPECT_TRUE(test, s.saw_stop);
+	KUNIT_EXPECT_TRUE(test, b_in_mask);
+	ephmap_test_check_cycles(test, "4 KiB, second CPU", &c, &before, &after);
+	EPHMAP_EXPECT_NO_FALLBACK(test, before, after);
+	if (!IS_ENABLED(CONFIG_VM_EVENT_COUNTERS))
+		return;
+	remote = after.flush_remote - before.flush_remote;
+	all = after.flush_all - before.flush_all;
+	kunit_info(test, "%u maps: %lu full flushes here, %lu CPUs flushed for releases\n",
+		   EPHMAP_TEST_CYCLES, all, remote);
+	KUNIT_EXPECT_GE_MSG(test, remote, 1UL,
+			    "the second CPU was not sent a flush");
+	/* Per ring: this CPU's wrap, and the other CPU's flush; no more. */
+	KUNIT_EXPECT_LE_MSG(test, (all + remote) * EPHMAP_RING_SLOTS,
+			    2 * ((unsigned long)EPHMAP_TEST_CYCLES +
+				 EPHMAP_RING_SLOTS),
+			    "%lu full and %lu remote flushes for %u maps", all,
+			    remote, EPHMAP_TEST_CYCLES);
+}
+
 /* ---- The TLB invariant, probed ----------------------------------------- */
 
 /*
@@ -2319,6 +2407,7 @@ static struct kunit_case ephmap_test_cases[] = {
 	KUNIT_CASE(ephmap_test_copy_between_two_mapped_folios),
 	KUNIT_CASE(ephmap_test_other_mm_has_no_translation),
 	KUNIT_CASE(ephmap_test_steady_state_invalidations),
+	KUNIT_CASE(ephmap_test_steady_state_with_a_second_cpu),
 	KUNIT_CASE(ephmap_test_tlb_invariant_on_two_cpus),
 	KUNIT_CASE(ephmap_test_ring_wrap_releases_folio),
 	KUNIT_CASE(ephmap_test_slot_live_across_wrap_waits_for_next_flush),

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/vmstat.h>
 #include <asm/cpufeature.h>
+#include <asm/mmu_context.h>
 #include <asm/tlbflush.h>
 
 unsigned long ephmap_base __ro_after_init;
@@ -246,21 +247,51 @@ void arch_ephmap_flush_local(void)
 	local_irq_restore(flags);
 }
 
-unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, bool *local)
-{
-	unsigned int cpu = get_cpu();
-	unsigned int ipis = cpumask_weight(mm_cpumask(mm));
+struct ephmap_flush_info {
+	struct mm_struct	*mm;
+	unsigned int		skip;
+};
 
-	if (cpumask_test_cpu(cpu, mm_cpumask(mm)))
-		ipis--;
-	*local = arch_ephmap_mm_loaded(mm);
+static bool ephmap_flush_cond(int cpu, void *data)
+{
+	return cpu != ((struct ephmap_flush_info *)data)->skip;
+}
+
+/* Interrupts are off here, whether by IPI or on the calling CPU. */
+static void ephmap_flush_func(void *data)
+{
+	struct ephmap_flush_info *info = data;
+
+	/* A CPU that left the mm since wrote CR3, which flushed it. */
+	if (this_cpu_read(cpu_tlbstate.loaded_mm) != info->mm)
+		return;
+	/*
+	 * As flush_tlb_func() does, a lazy CPU leaves the mm (its CR3 write
+	 * flushes), so that later releases need not reach it.
+	 */
+	if (this_cpu_read(cpu_tlbstate_shared.is_lazy))
+		switch_mm_irqs_off(NULL, &init_mm, NULL);
+	else
+		flush_tlb_local();
+}
+
+unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, unsigned int skip)
+{
+	struct ephmap_flush_info info = { .mm = mm, .skip = skip };
+	unsigned int cpus;
+
+	preempt_disable();
+	cpus = cpumask_weight(mm_cpumask(mm));
+	if (skip < nr_cpu_ids && cpumask_test_cpu(skip, mm_cpumask(mm)))
+		cpus--;
 	/*
 	 * As if page tables were freed: CPUs that hold the mm lazily get the
 	 * IPI too, since they may still walk its tables speculatively.
 	 */
-	flush_tlb_mm_range(mm, 0UL, TLB_FLUSH_ALL, 0, true);
-	put_cpu();
-	return ipis;
+	on_each_cpu_cond_mask(ephmap_flush_cond, ephmap_flush_func, &info,
+			      true, mm_cpumask(mm));
+	preempt_enable();
+	return cpus;
 }
 
 long arch_ephmap_nr_pgtable_pages(void)

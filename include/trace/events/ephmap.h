@@ -78,23 +78,23 @@ TRACE_EVENT(ephmap_fallback,
  */
 TRACE_EVENT(ephmap_flush,
 
-	TP_PROTO(bool remote, unsigned int ipis, unsigned int maps),
-	TP_ARGS(remote, ipis, maps),
+	TP_PROTO(bool remote, unsigned int cpus, unsigned int maps),
+	TP_ARGS(remote, cpus, maps),
 
 	TP_STRUCT__entry(
 		__field(bool,		remote)
-		__field(unsigned int,	ipis)
+		__field(unsigned int,	cpus)
 		__field(unsigned int,	maps)
 	),
 
 	TP_fast_assign(
 		__entry->remote = remote;
-		__entry->ipis = ipis;
+		__entry->cpus = cpus;
 		__entry->maps = maps;
 	),
 
-	TP_printk("%s ipis=%u maps=%u", __entry->remote ? "remote" : "local",
-		  __entry->ipis, __entry->maps)
+	TP_printk("%s cpus=%u maps=%u", __entry->remote ? "remote" : "local",
+		  __entry->cpus, __entry->maps)
 );
 
 #endif /* _TRACE_EPHMAP_H */

@@ -110,10 +110,10 @@ static __always_inline void arch_ephmap_clear(void *entry, unsigned int nr)
 void arch_ephmap_flush_local(void);
 /*
  * Invalidates @mm's translations on every CPU that runs it or holds it
- * lazily, this one included; returns how many other CPUs were sent an
- * IPI, and in *@local whether this CPU flushed too.  Needs interrupts on.
+ * lazily, this one included, but for CPU @skip (nr_cpu_ids: none), which
+ * flushed already; returns how many CPUs that is.  Needs interrupts on.
  */
-unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, bool *local);
+unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, unsigned int skip);
 
 static inline atomic_long_t *arch_ephmap_retired(struct mm_struct *mm)
 {
