@@ -187,8 +187,8 @@ static unsigned int __init asi_available_actions(unsigned int actions,
 
 /*
  * No CPU feature is needed beyond what x86-64 Linux requires anyway (2 MiB
- * pages, NX); what rules ASI out is a hypervisor that owns the page tables
- * and an explicit request for PTI.
+ * pages, NX); what rules ASI out is a hypervisor that owns the page tables,
+ * an explicit request for PTI, and a CPU that needs PTI (Meltdown).
  *
  * Called from pti_check_boottime_disable(), before the direct map is
  * built: ASI needs the kernel mapped non-global (a global TLB entry of the
@@ -206,6 +206,13 @@ bool __init asi_check_boottime_enable(bool pti_forced_on)
 		why = "Xen PV guests cannot switch their own page tables";
 	else if (pti_forced_on)
 		why = "pti=on was given too, and PTI is kept";
+	/*
+	 * Without PTI, user space on such a CPU reads whatever the tables it
+	 * runs on map, and the restricted tables map the whole kernel but
+	 * for sensitive memory: PTI is needed, and ASI replaces it.
+	 */
+	else if (boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
+		why = "this CPU is affected by Meltdown, which needs PTI";
 
 	if (why) {
 		pr_warn("asi=on ignored: %s; ASI is off\n", why);
@@ -219,8 +226,6 @@ bool __init asi_check_boottime_enable(bool pti_forced_on)
 		pr_info("PCID not used: every ASI transition flushes the TLB\n");
 	}
 	pr_info("enabled by asi=on; page table isolation (PTI) is off\n");
-	if (boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
-		pr_warn("this CPU is affected by Meltdown: user space can read what the restricted tables map\n");
 	return true;
 }
 
