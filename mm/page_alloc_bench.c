@@ -125,7 +125,7 @@ static ssize_t page_alloc_bench_write(struct file *file, const char __user *ubuf
 {
 	char buf[64], only[32] = "";
 	unsigned long iters;
-	int ret;
+	int ret, i;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
@@ -135,6 +135,12 @@ static ssize_t page_alloc_bench_write(struct file *file, const char __user *ubuf
 	if (sscanf(buf, "%lu %31s", &iters, only) < 1)
 		return -EINVAL;
 	if (!iters || iters > 10000000)
+		return -EINVAL;
+	/* A name no case has fails before the last result is touched. */
+	for (i = 0; only[0] && i < ARRAY_SIZE(page_alloc_bench_cases); i++)
+		if (!strcmp(only, page_alloc_bench_cases[i].name))
+			break;
+	if (i == ARRAY_SIZE(page_alloc_bench_cases))
 		return -EINVAL;
 
 	mutex_lock(&page_alloc_bench_lock);

@@ -17,6 +17,10 @@
  * happens (preemption and page faults stay as they were), so callers must
  * be written for the atomic case.
  *
+ * A map may flush other CPUs' TLBs and wait for them, as a TLB shootdown
+ * does (when the CPU's spare batches ran out): do not map holding a lock
+ * that is taken elsewhere with interrupts off.
+ *
  * See Documentation/mm/ephmap.rst.
  */
 #ifndef _LINUX_EPHMAP_H

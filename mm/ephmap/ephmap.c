@@ -43,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -130,6 +131,8 @@ static DEFINE_PER_CPU(struct ephmap_cpu, ephmap_cpu);
  */
 static struct workqueue_struct *ephmap_wq __ro_after_init;
 static LLIST_HEAD(ephmap_retired);
+/* Releases under way: taken off ephmap_retired, not all released yet. */
+static atomic_t ephmap_releasing = ATOMIC_INIT(0);
 static void ephmap_release_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ephmap_release_work, ephmap_release_fn);
 static void ephmap_age_fn(struct work_struct *work);
@@ -202,15 +205,25 @@ static struct ephmap_batch *ephmap_take_spare(struct ephmap_cpu *ec)
  * A batch for a new generation.  If none is spare, this CPU's retired
  * batches wait for the release work, which a task mapping here without a
  * break can keep off the CPU for a whole time slice: release them here
- * instead.  That waits for IPIs, so only with interrupts on.
+ * instead, or wait for the release another CPU has under way (it runs
+ * with preemption off, and this CPU takes its IPIs while it waits).
+ * Both wait for IPIs: not with interrupts off, and, where the preemption
+ * count tells, not inside a caller's spinlock, which a CPU being sent an
+ * IPI could be spinning on with interrupts off.
  */
 static struct ephmap_batch *ephmap_next_batch(struct ephmap_cpu *ec)
 {
 	struct ephmap_batch *b = ephmap_take_spare(ec);
 
-	if (b || irqs_disabled())
+	if (b || irqs_disabled() ||
+	    (IS_ENABLED(CONFIG_PREEMPT_COUNT) && preempt_count() > 1))
 		return b;
 	ephmap_release_fn(NULL);
+	b = ephmap_take_spare(ec);
+	if (b)
+		return b;
+	while (atomic_read(&ephmap_releasing))
+		cpu_relax();
 	return ephmap_take_spare(ec);
 }
 
@@ -888,11 +901,21 @@ static unsigned int ephmap_flush_skip(struct llist_node *list,
 	return b->cpu;
 }
 
-/* Flushes the mm of every retired batch once, then releases them all. */
+/*
+ * Flushes the mm of every retired batch once, then releases them all.
+ * With preemption off from taking the list to the last release, so that a
+ * mapper out of spare batches may wait for it (ephmap_next_batch()), and
+ * counted in ephmap_releasing, so that a drain can wait for releases that
+ * mappers run.
+ */
 static void ephmap_release_fn(struct work_struct *work)
 {
-	struct llist_node *list = llist_del_all(&ephmap_retired);
 	struct ephmap_batch *b, *p, *t;
+	struct llist_node *list;
+
+	preempt_disable();
+	atomic_inc(&ephmap_releasing);
+	list = llist_del_all(&ephmap_retired);
 
 	llist_for_each_entry(b, list, node) {
 		unsigned int cpus;
@@ -920,6 +943,9 @@ static void ephmap_release_fn(struct work_struct *work)
 		ephmap_recycle(b);
 		mmdrop(mm);
 	}
+	if (atomic_dec_and_test(&ephmap_releasing))
+		wake_up_var(&ephmap_releasing);
+	preempt_enable();
 }
 
 /* Ends @ec's generation without starting another; returns its batch. */
@@ -971,6 +997,8 @@ void __ephmap_drain_all(void)
 	for_each_online_cpu(cpu)
 		flush_work(&per_cpu(ephmap_cpu, cpu).drain_work);
 	flush_delayed_work(&ephmap_release_work);
+	/* A mapper may have taken batches off the list and not be done. */
+	wait_var_event(&ephmap_releasing, !atomic_read(&ephmap_releasing));
 }
 EXPORT_SYMBOL_GPL(__ephmap_drain_all);
 

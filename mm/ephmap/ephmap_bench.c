@@ -94,7 +94,6 @@ static ssize_t ephmap_bench_write(struct file *file, const char __user *ubuf,
 	char arg[64], name[32] = "";
 	unsigned long iters;
 	size_t len = 0;
-	bool found = false;
 	void *buf;
 	int i;
 
@@ -106,6 +105,12 @@ static ssize_t ephmap_bench_write(struct file *file, const char __user *ubuf,
 	if (sscanf(arg, "%lu %31s", &iters, name) < 1)
 		return -EINVAL;
 	if (!iters || iters > 10000000)
+		return -EINVAL;
+	/* A name no case has fails before the last result is touched. */
+	for (i = 0; name[0] && i < ARRAY_SIZE(ephmap_bench_cases); i++)
+		if (!strcmp(name, ephmap_bench_cases[i].name))
+			break;
+	if (i == ARRAY_SIZE(ephmap_bench_cases))
 		return -EINVAL;
 	buf = kvmalloc(PMD_SIZE, GFP_KERNEL);
 	if (!buf)
@@ -123,7 +128,6 @@ static ssize_t ephmap_bench_write(struct file *file, const char __user *ubuf,
 
 		if (name[0] && strcmp(name, c->name))
 			continue;
-		found = true;
 		/* An untimed pass first: page tables, batches, caches. */
 		ephmap_bench_one(c, n, buf);
 		ns = ephmap_bench_one(c, n, buf);
@@ -136,7 +140,7 @@ static ssize_t ephmap_bench_write(struct file *file, const char __user *ubuf,
 	}
 	mutex_unlock(&ephmap_bench_lock);
 	kvfree(buf);
-	return found ? count : -EINVAL;
+	return count;
 }
 
 static ssize_t ephmap_bench_read(struct file *file, char __user *ubuf,

@@ -1021,25 +1021,96 @@ static void ephmap_test_steady_state_invalidations(struct kunit *test)
  * Another CPU runs the mm while this one maps, as an io_uring submitter
  * does while its worker copies: each retired batch then needs that CPU
  * flushed, by IPI.  This CPU flushed at its wrap already and must not be
- * flushed again for it, so the full flushes stay at one per ring.
+ * flushed again for it, so the full flushes stay at one per ring.  Then
+ * both map and read each other's mappings, and a drain must leave
+ * neither CPU able to read either address.
  */
 struct ephmap_test_sibling {
 	struct mm_struct *mm;
+	struct folio *folio;
+	u8 expect[EPHMAP_TEST_PROBE];
 	atomic_t running;
+	atomic_t cross;		/* A asks B to map too */
+	atomic_t b_mapped;	/* B's mapping is up, at b_addr */
+	atomic_t a_read;	/* A read through it */
+	atomic_t drained;
+	atomic_t probed;
 	atomic_t stop;
-	bool saw_stop;
+	const u8 *a_addr, *b_addr;
+	bool saw_stop, b_saw_read, b_saw_drain;
+	long b_read_a, b_probe_a, b_probe_b;
 };
 
 static int ephmap_test_sibling_fn(void *data)
 {
 	struct ephmap_test_sibling *s = data;
+	bool match;
+	u8 *addr;
 
 	kthread_use_mm(s->mm);
+	ephmap_kthread_may_map(true);
 	atomic_set_release(&s->running, 1);
 	/* Spin, not sleep: an idle CPU would hold the mm lazily. */
+	if (!ephmap_test_spin_until(&s->cross, EPHMAP_TEST_TIMEOUT))
+		goto out;
+	/* Map too, and read through A's mapping: each TLB holds the other's. */
+	addr = ephmap_map_whole_folio(s->folio);
+	s->b_read_a = ephmap_test_probe(s->a_addr, s->expect, &match);
+	s->b_addr = addr;
+	atomic_set_release(&s->b_mapped, 1);
+	s->b_saw_read = ephmap_test_spin_until(&s->a_read, EPHMAP_TEST_SPIN);
+	ephmap_unmap(addr);
+	s->b_saw_drain = ephmap_test_spin_until(&s->drained,
+						EPHMAP_TEST_TIMEOUT);
+	s->b_probe_a = ephmap_test_probe(s->a_addr, s->expect, &match);
+	s->b_probe_b = ephmap_test_probe(s->b_addr, s->expect, &match);
+	atomic_set_release(&s->probed, 1);
+out:
 	s->saw_stop = ephmap_test_spin_until(&s->stop, EPHMAP_TEST_TIMEOUT);
+	ephmap_kthread_may_map(false);
 	kthread_unuse_mm(s->mm);
 	return ephmap_test_wait_for_stop();
+}
+
+/*
+ * Both CPUs map in the mm and each reads through the other's mapping, so
+ * that each TLB holds a translation of the other's slot; once a drain
+ * returns, neither may read either address (the drain also waits for a
+ * release a mapper runs).
+ */
+static void ephmap_test_cross_read_then_drain(struct kunit *test,
+					      struct ephmap_test_sibling *s)
+{
+	long a_read_b, a_probe_a, a_probe_b;
+	bool b_mapped, probed, match;
+	u8 *addr;
+
+	addr = ephmap_map_whole_folio(s->folio);
+	s->a_addr = addr;
+	atomic_set_release(&s->cross, 1);
+	/* Preemption is off while A holds its mapping: spin. */
+	b_mapped = ephmap_test_spin_until(&s->b_mapped, EPHMAP_TEST_SPIN);
+	a_read_b = b_mapped ? ephmap_test_probe(s->b_addr, s->expect, &match) :
+			      -1;
+	atomic_set_release(&s->a_read, 1);
+	ephmap_unmap(addr);
+	ephmap_drain_all();
+	atomic_set_release(&s->drained, 1);
+	a_probe_a = ephmap_test_probe(s->a_addr, s->expect, &match);
+	a_probe_b = b_mapped ? ephmap_test_probe(s->b_addr, s->expect, &match) :
+			       -1;
+	probed = ephmap_test_spin_until(&s->probed, EPHMAP_TEST_TIMEOUT);
+
+	KUNIT_ASSERT_TRUE(test, b_mapped);
+	KUNIT_ASSERT_TRUE(test, probed);
+	KUNIT_EXPECT_TRUE(test, s->b_saw_read);
+	KUNIT_EXPECT_TRUE(test, s->b_saw_drain);
+	KUNIT_EXPECT_EQ_MSG(test, s->b_read_a, 0L, "B could not read A's mapping");
+	KUNIT_EXPECT_EQ_MSG(test, a_read_b, 0L, "A could not read B's mapping");
+	KUNIT_EXPECT_NE_MSG(test, a_probe_a, 0L, "A still reads its own slot");
+	KUNIT_EXPECT_NE_MSG(test, a_probe_b, 0L, "A still reads B's slot");
+	KUNIT_EXPECT_NE_MSG(test, s->b_probe_a, 0L, "B still reads A's slot");
+	KUNIT_EXPECT_NE_MSG(test, s->b_probe_b, 0L, "B still reads its own slot");
 }
 
 static void ephmap_test_steady_state_with_a_second_cpu(struct kunit *test)
@@ -1064,6 +1135,8 @@ static void ephmap_test_steady_state_with_a_second_cpu(struct kunit *test)
 	tm = ephmap_test_enter_mm(test, true);
 	other = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
 	s.mm = tm->mm;
+	s.folio = folio;
+	ephmap_test_pattern(s.expect, 13, 0, EPHMAP_TEST_PROBE);
 	sib = kthread_create(ephmap_test_sibling_fn, &s, "ephmap_sibling");
 	if (IS_ERR(sib)) {
 		ephmap_test_leave_mm(tm);
@@ -1079,6 +1152,8 @@ static void ephmap_test_steady_state_with_a_second_cpu(struct kunit *test)
 	/* Read before any drain: the releases counted are the work's own. */
 	ephmap_test_read_events(&after);
 	b_in_mask = cpumask_test_cpu(other, mm_cpumask(tm->mm));
+	if (started)
+		ephmap_test_cross_read_then_drain(test, &s);
 
 	atomic_set_release(&s.stop, 1);
 	kthread_stop(sib);

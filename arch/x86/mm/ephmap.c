@@ -250,6 +250,7 @@ void arch_ephmap_flush_local(void)
 struct ephmap_flush_info {
 	struct mm_struct	*mm;
 	unsigned int		skip;
+	atomic_t		flushed;	/* CPUs that did */
 };
 
 static bool ephmap_flush_cond(int cpu, void *data)
@@ -273,25 +274,22 @@ static void ephmap_flush_func(void *data)
 		switch_mm_irqs_off(NULL, &init_mm, NULL);
 	else
 		flush_tlb_local();
+	atomic_inc(&info->flushed);
 }
 
 unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, unsigned int skip)
 {
 	struct ephmap_flush_info info = { .mm = mm, .skip = skip };
-	unsigned int cpus;
 
-	preempt_disable();
-	cpus = cpumask_weight(mm_cpumask(mm));
-	if (skip < nr_cpu_ids && cpumask_test_cpu(skip, mm_cpumask(mm)))
-		cpus--;
 	/*
 	 * As if page tables were freed: CPUs that hold the mm lazily get the
-	 * IPI too, since they may still walk its tables speculatively.
+	 * IPI too, since they may still walk its tables speculatively.  Not
+	 * through flush_tlb_multi(): its callers bump the mm's TLB generation,
+	 * and a paravirtual flush of a preempted vCPU is not made here.
 	 */
 	on_each_cpu_cond_mask(ephmap_flush_cond, ephmap_flush_func, &info,
 			      true, mm_cpumask(mm));
-	preempt_enable();
-	return cpus;
+	return atomic_read(&info.flushed);
 }
 
 long arch_ephmap_nr_pgtable_pages(void)

@@ -111,7 +111,7 @@ void arch_ephmap_flush_local(void);
 /*
  * Invalidates @mm's translations on every CPU that runs it or holds it
  * lazily, this one included, but for CPU @skip (nr_cpu_ids: none), which
- * flushed already; returns how many CPUs that is.  Needs interrupts on.
+ * flushed already; returns how many CPUs flushed.  Needs interrupts on.
  */
 unsigned int arch_ephmap_flush_mm(struct mm_struct *mm, unsigned int skip);
 
