@@ -1223,6 +1223,74 @@ static int ephmap_mm_pgtables_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(ephmap_mm_pgtables_fops, ephmap_mm_pgtables_get,
 			 NULL, "%llu\n");
 
+/* Whether @addr reads on this CPU, by either kind of kernel access. */
+static bool ephmap_probe_slot(unsigned long addr, char __user *ubuf)
+{
+	u8 byte;
+
+	/*
+	 * A plain kernel read, and a copy to user memory, as read() makes
+	 * from a mapping: the TLB may keep a translation for one access mode
+	 * only (QEMU's does, per SMAP state).
+	 */
+	return !copy_from_kernel_nofault(&byte, (void *)addr, 1) ||
+	       !copy_to_user(ubuf, (void *)addr, 1);
+}
+
+/*
+ * Every slot of every CPU's rings in the reading process's mm, read
+ * without faulting on the reading CPU: how many read.  None holds a
+ * mapping while the process reads this file, so any slot that reads is a
+ * translation the TLB kept; after the ephmap let go of what was mapped,
+ * one is a broken invariant.  Only whether a slot reads is told: what the
+ * probe copied to the reader's buffer is overwritten by the answer.
+ */
+static ssize_t ephmap_probe_read(struct file *file, char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	unsigned long slots = 0, readable = 0;
+	unsigned int cpu, me, i;
+	char line[64];
+	int len;
+
+	if (*ppos || !current->mm)
+		return *ppos ? 0 : -EINVAL;
+	if (count < sizeof(line))
+		return -EINVAL;
+	/* Fault the buffer in: the probe copies with page faults off. */
+	memset(line, 0, sizeof(line));
+	if (copy_to_user(ubuf, line, sizeof(line)))
+		return -EFAULT;
+	me = get_cpu();
+	pagefault_disable();
+	for_each_possible_cpu(cpu) {
+		struct ephmap_cpu *ec = per_cpu_ptr(&ephmap_cpu, cpu);
+
+		if (!ec->window)
+			continue;
+		for (i = 0; i < EPHMAP_RING_SLOTS; i++) {
+			readable += ephmap_probe_slot(ec->pte.va + i * PAGE_SIZE,
+						      ubuf);
+			readable += ephmap_probe_slot(ec->pmd.va + i * PMD_SIZE,
+						      ubuf);
+			slots += 2;
+		}
+	}
+	pagefault_enable();
+	put_cpu();
+	len = scnprintf(line, sizeof(line), "cpu %u: %lu of %lu slots read\n",
+			me, readable, slots);
+	if (copy_to_user(ubuf, line, len))
+		return -EFAULT;
+	*ppos = len;
+	return len;
+}
+
+static const struct file_operations ephmap_probe_fops = {
+	.read	= ephmap_probe_read,
+	.llseek	= noop_llseek,
+};
+
 static int ephmap_drain_set(void *data, u64 val)
 {
 	ephmap_drain_all();
@@ -1239,6 +1307,7 @@ static int __init ephmap_debugfs_init(void)
 	debugfs_create_file("mm_pgtable_pages", 0444, dir, NULL,
 			    &ephmap_mm_pgtables_fops);
 	debugfs_create_file("drain", 0200, dir, NULL, &ephmap_drain_fops);
+	debugfs_create_file("probe", 0400, dir, NULL, &ephmap_probe_fops);
 	ephmap_bench_debugfs_init(dir);
 	return 0;
 }

@@ -17,20 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static long mem_available_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
+#include "meminfo.h"
 
 /*
  * Writes its index into each of @n pages @stride apart; returns how many
