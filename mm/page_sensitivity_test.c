@@ -8,6 +8,7 @@
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
 #include "internal.h"
@@ -404,12 +405,82 @@ static void contig_range_gets_the_sensitivity_asked_for(struct kunit *test)
 }
 #endif
 
+/*
+ * vmalloc maps its pages in the kernel half every restricted table shares,
+ * so what it allocates for user data (kvmalloc(GFP_USER), as
+ * vmemdup_user() does) cannot be kept from the restricted address space:
+ * its pages are not sensitive, and the auditor, which checks every
+ * kernel-half mapping, finds nothing while they are mapped.
+ */
+static void vmalloc_of_user_data_is_not_sensitive(struct kunit *test)
+{
+	unsigned long size = 4UL << 20, off, sensitive = 0, problems;
+	void *buf;
+
+	need_asi(test);
+	buf = __vmalloc(size, GFP_USER);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (off = 0; off < size; off += PAGE_SIZE)
+		sensitive += asi_pfn_is_sensitive(vmalloc_to_pfn(buf + off));
+	problems = asi_audit();
+	vfree(buf);
+	KUNIT_EXPECT_EQ_MSG(test, sensitive, 0UL,
+			    "vmalloc handed out sensitive pages");
+	KUNIT_EXPECT_EQ(test, problems, 0UL);
+}
+
+/*
+ * kmalloc memory is the kernel's, at every size: above 8 KiB it comes
+ * straight from the page allocator, and a GFP_USER request there (as
+ * memdup_user() makes) gets non-sensitive pages, as the slabs below it
+ * do, so the kernel touches it without an exit.
+ */
+static void kmalloc_large_of_user_data_is_not_sensitive(struct kunit *test)
+{
+	unsigned long exits;
+	bool sensitive;
+	void *buf;
+
+	need_asi(test);
+	buf = kmalloc(4 * PAGE_SIZE, GFP_USER);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	sensitive = asi_pfn_is_sensitive(page_to_pfn(virt_to_page(buf)));
+	exits = exits_to_read(virt_to_page(buf));
+	kfree(buf);
+	KUNIT_EXPECT_FALSE(test, sensitive);
+	KUNIT_EXPECT_EQ(test, exits, 0UL);
+}
+
+/* The auditor sees a sensitive page mapped in the kernel half. */
+static void auditor_finds_sensitive_page_in_kernel_half(struct kunit *test)
+{
+	struct page *page;
+	unsigned long before, during;
+	void *addr;
+
+	need_asi(test);
+	page = alloc_page(GFP_USER);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, asi_pfn_is_sensitive(page_to_pfn(page)));
+	before = asi_audit();
+	addr = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+	during = addr ? asi_audit() : 0;
+	if (addr)
+		vunmap(addr);
+	__free_page(page);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	KUNIT_EXPECT_EQ(test, during, before + 1);
+}
+
 static struct kunit_case page_sensitivity_test_cases[] = {
 	KUNIT_CASE(index_helpers_round_trip),
 	KUNIT_CASE(sensitive_pages_absent_from_restricted_map),
 	KUNIT_CASE(flip_to_nonsensitive_hands_out_zeroes),
 	KUNIT_CASE(atomic_allocations_never_flip),
 	KUNIT_CASE(half_of_memory_each_way_leaves_auditor_at_zero),
+	KUNIT_CASE(vmalloc_of_user_data_is_not_sensitive),
+	KUNIT_CASE(kmalloc_large_of_user_data_is_not_sensitive),
+	KUNIT_CASE(auditor_finds_sensitive_page_in_kernel_half),
 #ifdef CONFIG_CONTIG_ALLOC
 	KUNIT_CASE(contig_range_gets_the_sensitivity_asked_for),
 #endif

@@ -13,7 +13,22 @@
 #ifndef _LINUX_ASI_H
 #define _LINUX_ASI_H
 
+#include <linux/gfp_types.h>
 #include <linux/types.h>
+
+/*
+ * Allocators that ask for non-sensitive pages even for GFP_USER:
+ * vmalloc maps its pages in the kernel half, which every restricted page
+ * table shares, so they cannot be hidden; kmalloc memory is the kernel's
+ * own (its slabs never are sensitive, and kmalloc_large() follows them,
+ * so that memdup_user() copies the kernel parses cost no exit whatever
+ * their size).
+ */
+enum asi_nonsensitive_site {
+	ASI_NONSENSITIVE_VMALLOC,
+	ASI_NONSENSITIVE_KMALLOC_LARGE,
+	NR_ASI_NONSENSITIVE_SITES
+};
 
 #ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
 #include <asm/asi.h>
@@ -51,6 +66,17 @@ void asi_exit(void);
 /* Walk every restricted table and return the number of problems found. */
 unsigned long asi_audit(void);
 
+gfp_t __asi_nonsensitive_gfp(gfp_t gfp, enum asi_nonsensitive_site site);
+
+/* @gfp without __GFP_SENSITIVE, counted by @site in asi/state. */
+static inline gfp_t asi_nonsensitive_gfp(gfp_t gfp,
+					 enum asi_nonsensitive_site site)
+{
+	if (gfp & __GFP_SENSITIVE)
+		gfp = __asi_nonsensitive_gfp(gfp, site);
+	return gfp;
+}
+
 #else /* !CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
 
 static inline bool asi_enabled(void)
@@ -87,6 +113,12 @@ static inline void asi_exit(void) { }
 static inline unsigned long asi_audit(void)
 {
 	return 0;
+}
+
+static inline gfp_t asi_nonsensitive_gfp(gfp_t gfp,
+					 enum asi_nonsensitive_site site)
+{
+	return gfp;
 }
 
 #endif /* CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */

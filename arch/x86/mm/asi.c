@@ -243,6 +243,20 @@ long asi_nr_pgtable_pages(void)
 	return atomic_long_read(&asi_pgtable_pages);
 }
 
+static atomic_long_t asi_nonsensitive_requests[NR_ASI_NONSENSITIVE_SITES];
+
+gfp_t __asi_nonsensitive_gfp(gfp_t gfp, enum asi_nonsensitive_site site)
+{
+	if (asi_enabled())
+		atomic_long_inc(&asi_nonsensitive_requests[site]);
+	return gfp & ~__GFP_SENSITIVE;
+}
+
+long asi_nonsensitive_count(enum asi_nonsensitive_site site)
+{
+	return atomic_long_read(&asi_nonsensitive_requests[site]);
+}
+
 bool asi_pgd_index_is_dmap(unsigned long idx)
 {
 	return asi_dmap_end && idx >= pgd_index(asi_dmap_start) &&

@@ -8,7 +8,11 @@
  *  - a block marked sensitive that the restricted direct map still maps;
  *  - a PGD pair whose halves differ in the user half, the mm-local slot or
  *    a shared kernel entry, or whose direct-map entries are not the
- *    restricted ones.
+ *    restricted ones;
+ *  - an entry of the rest of the kernel half (vmalloc and vmap, vmemmap,
+ *    modules, fixmap, the kernel image), which every restricted PGD
+ *    shares, that maps a page of a sensitive block.  The mm-local slot is
+ *    left out: the ephmap's live slots map the mm's own data by design.
  * /sys/kernel/debug/asi/audit prints the count on its first line, then one
  * line per problem (at most ASI_AUDIT_MAX_LINES).  Tests assert 0.
  *
@@ -19,6 +23,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/mm.h>
+#include <linux/pagewalk.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <asm/pgalloc.h>
@@ -164,6 +169,86 @@ static void asi_audit_pgds(struct asi_audit *a)
 	}
 }
 
+/* A leaf of @size bytes at @va maps @pfn on: any sensitive block in it? */
+static void asi_audit_kernel_leaf(struct asi_audit *a, unsigned long va,
+				  unsigned long pfn, unsigned long size)
+{
+	unsigned long off;
+
+	for (off = 0; off < size; off += PMD_SIZE) {
+		unsigned long p = pfn + off / PAGE_SIZE;
+
+		if (pfn_valid(p) && asi_pfn_is_sensitive(p))
+			asi_problem(a, "%#lx: kernel half maps sensitive pfn %#lx",
+				    va + off, p);
+	}
+}
+
+static int asi_audit_kernel_pud(pud_t *pud, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	pud_t v = READ_ONCE(*pud);
+
+	if (pud_present(v) && pud_leaf(v))
+		asi_audit_kernel_leaf(walk->private, addr, pud_pfn(v), PUD_SIZE);
+	return 0;
+}
+
+static int asi_audit_kernel_pmd(pmd_t *pmd, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	pmd_t v = READ_ONCE(*pmd);
+
+	if (pmd_present(v) && pmd_leaf(v))
+		asi_audit_kernel_leaf(walk->private, addr, pmd_pfn(v), PMD_SIZE);
+	return 0;
+}
+
+static int asi_audit_kernel_pte(pte_t *pte, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	pte_t v = ptep_get(pte);
+
+	if (pte_present(v))
+		asi_audit_kernel_leaf(walk->private, addr, pte_pfn(v), PAGE_SIZE);
+	return 0;
+}
+
+static const struct mm_walk_ops asi_audit_kernel_ops = {
+	.pud_entry	= asi_audit_kernel_pud,
+	.pmd_entry	= asi_audit_kernel_pmd,
+	.pte_entry	= asi_audit_kernel_pte,
+};
+
+/*
+ * The kernel half of the restricted tables, but for the direct map
+ * (audited above) and the mm-local slot, as ptdump walks it: under
+ * init_mm's mmap write lock, which keeps huge vmap from freeing a page
+ * table under the walk.  vmalloc does not take it, so an entry may change
+ * while it is read; the audit reports what it read.
+ */
+static void asi_audit_kernel_half(struct asi_audit *a)
+{
+	unsigned long mm_local = pgd_index(ASI_MM_LOCAL_PGD_ENTRY << PGDIR_SHIFT);
+	pgd_t *rpgd = asi_restricted_pgd(swapper_pg_dir);
+	unsigned long idx;
+
+	mmap_write_lock(&init_mm);
+	for (idx = KERNEL_PGD_BOUNDARY; idx < PTRS_PER_PGD; idx++) {
+		unsigned long start = idx << PGDIR_SHIFT;
+
+		if (asi_pgd_index_is_dmap(idx) || idx == mm_local ||
+		    pgd_none(READ_ONCE(rpgd[idx])))
+			continue;
+		/* Kernel addresses: sign-extend the top index bit. */
+		start |= -(start & BIT(PGDIR_SHIFT + ilog2(PTRS_PER_PGD) - 1));
+		/* The top slot's end would wrap: its last page is left out. */
+		walk_kernel_page_table_range(start, start + (PGDIR_SIZE - 1),
+					     &asi_audit_kernel_ops, rpgd, a);
+	}
+	mmap_write_unlock(&init_mm);
+}
+
 unsigned long asi_audit_seq(struct seq_file *m)
 {
 	struct asi_audit a = { .m = m };
@@ -178,6 +263,7 @@ unsigned long asi_audit_seq(struct seq_file *m)
 	asi_audit_pgds(&a);
 	raw_spin_unlock_irqrestore(&asi_dmap_lock, flags);
 	spin_unlock(&pgd_lock);
+	asi_audit_kernel_half(&a);
 	return a.problems;
 }
 
@@ -231,6 +317,9 @@ static int asi_state_show(struct seq_file *m, void *unused)
 	blocks = bitmap_weight(asi_sensitive_blocks, asi_dmap_nr_blocks());
 	seq_printf(m, "sensitive blocks: %lu of %lu\n", blocks,
 		   asi_dmap_nr_blocks());
+	seq_printf(m, "GFP_USER made non-sensitive: vmalloc %ld, kmalloc_large %ld\n",
+		   asi_nonsensitive_count(ASI_NONSENSITIVE_VMALLOC),
+		   asi_nonsensitive_count(ASI_NONSENSITIVE_KMALLOC_LARGE));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(asi_state);

@@ -60,6 +60,8 @@ bool asi_pgd_translates(pgd_t *pgd, unsigned long addr);
 
 unsigned long asi_audit_seq(struct seq_file *m);
 long asi_nr_pgtable_pages(void);
+/* GFP_USER requests an allocator made non-sensitive, by allocator. */
+long asi_nonsensitive_count(enum asi_nonsensitive_site site);
 unsigned int asi_exit_action_mask(void);
 unsigned int asi_reenter_action_mask(void);
 void asi_format_actions(struct seq_file *m, unsigned int actions);
