@@ -6,9 +6,10 @@ SHELL := /bin/bash
 .NOTPARALLEL:
 
 # Options this Makefile understands on its command line.
-OPTIONS := ONLY QUICK
+OPTIONS := ONLY QUICK SECONDS
 ONLY ?=
 QUICK ?=
+SECONDS ?=
 
 # Refuse options we do not know rather than silently ignoring them.
 cmdline_vars := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
@@ -17,7 +18,7 @@ ifneq ($(unknown_vars),)
 $(error unknown option(s): $(unknown_vars); known options: $(OPTIONS) (see `make help`))
 endif
 
-TARGETS := help deps source kernel-test kernel-bench kernel-noasi fio initramfs test bench profile series clean distclean
+TARGETS := help deps source kernel-test kernel-bench kernel-noasi kernel-kasan fio initramfs test soak bench profile series clean distclean
 
 .PHONY: $(TARGETS)
 
@@ -25,6 +26,8 @@ help:
 	@echo 'Targets:'
 	@echo '  test          build the test kernel and run every KUnit suite and guest test'
 	@echo '                (ONLY=NAME runs one boot of tests/plan, or ONLY=harness)'
+	@echo '  soak          the soak (tests/guest/soak.sh) with asi=on on the test and the'
+	@echo '                KASAN kernels, 600 s each (SECONDS=N to change)'
 	@echo '  bench         build the bench kernels and run the benchmarks (bench/);'
 	@echo '                QUICK=1: the anchor row once, for development'
 	@echo '  profile       instructions per function of the allocator fast path, of an'
@@ -36,6 +39,7 @@ help:
 	@echo '  kernel-test   build the test kernel (build/obj-test)'
 	@echo '  kernel-bench  build the bench kernel (build/obj-bench)'
 	@echo '  kernel-noasi  build the bench kernel without ASI (build/obj-noasi)'
+	@echo '  kernel-kasan  build the test kernel with KASAN (build/obj-kasan)'
 	@echo '  fio           build the static fio for the guest'
 	@echo '  initramfs     assemble the guest initramfs'
 	@echo '  clean         remove kernel objects, guest images and logs (keeps the sources)'
@@ -57,6 +61,9 @@ kernel-bench: source
 kernel-noasi: source
 	@scripts/build-kernel noasi
 
+kernel-kasan: source
+	@scripts/build-kernel kasan
+
 fio: deps
 	@scripts/build-fio
 
@@ -65,6 +72,9 @@ initramfs: fio
 
 test: kernel-test initramfs
 	@scripts/run-tests $(if $(ONLY),--only $(ONLY))
+
+soak: kernel-test kernel-kasan initramfs
+	@scripts/soak $(SECONDS)
 
 bench: kernel-bench kernel-noasi initramfs
 	@bench/run $(if $(QUICK),--quick)
@@ -78,7 +88,7 @@ series: source
 	@scripts/export-series
 
 clean:
-	rm -rf build/obj-test build/obj-bench build/obj-noasi build/guest build/logs build/series
+	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/guest build/logs build/series
 
 distclean:
 	rm -rf build

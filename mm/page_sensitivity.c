@@ -18,7 +18,8 @@
  *    process's data, then map it.
  *
  * An allocation that may not flip (atomic, IRQs off), or finds no whole
- * free block of the other kind, fails in this zone.  A sensitive one must:
+ * free block of the other kind, fails in this zone (so a non-sensitive
+ * reserve is kept for the first kind: see nonsensitive_reserve_blocks()).  A sensitive one must:
  * mapped memory would leak it.  A non-sensitive one must too, unless it is
  * movable: the kernel touches its own structures (task, stack, page
  * tables, trace buffers) on the way into the fault handler that exits ASI,
@@ -35,6 +36,7 @@
 #include <linux/mmzone.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
+#include <linux/workqueue.h>
 #include <trace/events/asi.h>
 
 #include "internal.h"
@@ -110,6 +112,82 @@ static void free_block_tail(struct zone *zone, struct page *page,
 }
 
 /*
+ * The non-sensitive reserve.  Allocations that cannot flip (atomic, IRQs
+ * off: network receive, for one) need non-sensitive pages that are free
+ * already, while watermarks and kswapd count free pages of both kinds: a
+ * phase that filled memory with page cache would otherwise flip every
+ * free block to sensitive, and leave them failing with memory free.  So
+ * sensitive allocations do not flip a zone's last free non-sensitive
+ * blocks, as many as its low watermark needs plus one; and when a
+ * non-sensitive allocation finds its lists empty, a work item flips free
+ * sensitive blocks back, in sleepable context, until the reserve is whole
+ * again, ahead of the next allocation that cannot do it itself.
+ */
+static unsigned long nonsensitive_reserve_blocks(struct zone *zone)
+{
+	return DIV_ROUND_UP(low_wmark_pages(zone), pageblock_nr_pages) + 1;
+}
+
+/*
+ * Free pages of one sensitivity in @zone's buddy lists of @min_order and
+ * up (the per-cpu lists not counted).  Walks the lists: for the slow
+ * paths that flip, and tests.
+ */
+unsigned long page_sensitivity_free_pages(struct zone *zone, bool sensitive,
+					  unsigned int min_order)
+{
+	unsigned long flags, pages = 0;
+	unsigned int order;
+	int mt;
+
+	spin_lock_irqsave(&zone->lock, flags);
+	for (order = min_order; order < NR_PAGE_ORDERS; order++) {
+		struct free_area *area = &zone->free_area[order];
+
+		for (mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+			int ft = migrate_to_freetype(mt, sensitive);
+
+			pages += list_count_nodes(&area->free_list[ft]) << order;
+		}
+	}
+	spin_unlock_irqrestore(&zone->lock, flags);
+	return pages;
+}
+
+/* Free whole pageblocks (or larger) of one sensitivity, in pageblocks. */
+static unsigned long free_blocks(struct zone *zone, bool sensitive)
+{
+	return page_sensitivity_free_pages(zone, sensitive, pageblock_order) >>
+	       pageblock_order;
+}
+
+/* Blocks the work flipped to non-sensitive (debugfs page_sensitivity). */
+static atomic_long_t nonsensitive_reserve_flips = ATOMIC_LONG_INIT(0);
+
+static void nonsensitive_reserve_fn(struct work_struct *work)
+{
+	int ft = migrate_to_freetype(MIGRATE_MOVABLE, true);
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		while (free_blocks(zone, false) <
+		       nonsensitive_reserve_blocks(zone)) {
+			struct page *page;
+
+			page = rmqueue_block(zone, pageblock_order, ft, 0);
+			if (!page)
+				break;
+			if (!flip_block(page, pageblock_order, false, true))
+				atomic_long_inc(&nonsensitive_reserve_flips);
+			free_block_to_buddy(zone, page, pageblock_order);
+			cond_resched();
+		}
+	}
+}
+
+static DECLARE_WORK(nonsensitive_reserve_work, nonsensitive_reserve_fn);
+
+/*
  * No flip: only a movable non-sensitive allocation may take a page from
  * the lists of the other kind, @other (see the top of this file).
  */
@@ -136,6 +214,10 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 	unsigned int block_order = max_t(unsigned int, order, pageblock_order);
 	struct page *page;
 
+	/* The non-sensitive lists ran dry: make the reserve whole again. */
+	if (!sensitive)
+		queue_work(system_unbound_wq, &nonsensitive_reserve_work);
+
 	if (!gfpflags_allow_blocking(gfp) || irqs_disabled()) {
 		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
 					  sensitive, other);
@@ -148,7 +230,12 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 		return page;
 	}
 
-	page = rmqueue_block(zone, block_order, other, alloc_flags);
+	/* The reserve stays non-sensitive; reclaim makes sensitive blocks. */
+	if (sensitive && free_blocks(zone, false) <=
+			 nonsensitive_reserve_blocks(zone))
+		page = NULL;
+	else
+		page = rmqueue_block(zone, block_order, other, alloc_flags);
 	if (!page) {
 		count_vm_event(ASI_FLIP_NOBLOCK);
 		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
@@ -273,6 +360,9 @@ static void show_zone(struct seq_file *m, struct zone *zone)
 	bad = walk_zone_blocks(zone, blocks);
 	seq_printf(m, "zone %s blocks: sensitive %lu nonsensitive %lu mismatched %lu\n",
 		   zone->name, blocks[1], blocks[0], bad);
+	seq_printf(m, "zone %s free whole nonsensitive blocks %lu reserve %lu\n",
+		   zone->name, free_blocks(zone, false),
+		   nonsensitive_reserve_blocks(zone));
 	for_each_freetype(ft) {
 		seq_printf(m, "zone %s free %-12s %-12s", zone->name,
 			   migratetype_names[free_to_migratetype(ft)],
@@ -298,8 +388,9 @@ static int page_sensitivity_show(struct seq_file *m, void *v)
 {
 	struct zone *zone;
 
-	seq_printf(m, "asi %s, pageblock order %u\n",
-		   asi_enabled() ? "on" : "off", pageblock_order);
+	seq_printf(m, "asi %s, pageblock order %u, blocks flipped for the nonsensitive reserve %ld\n",
+		   asi_enabled() ? "on" : "off", pageblock_order,
+		   atomic_long_read(&nonsensitive_reserve_flips));
 	for_each_populated_zone(zone)
 		show_zone(m, zone);
 	return 0;

@@ -44,6 +44,8 @@ void free_block_to_buddy(struct zone *zone, struct page *page,
 struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 			    gfp_t gfp, unsigned int alloc_flags, int freetype);
 unsigned long page_sensitivity_mismatches(struct zone *zone);
+unsigned long page_sensitivity_free_pages(struct zone *zone, bool sensitive,
+					  unsigned int min_order);
 int contig_range_set_sensitivity(unsigned long start, unsigned long end,
 				 gfp_t gfp);
 int bootmem_folio_set_sensitivity(struct folio *folio, gfp_t gfp);

@@ -281,15 +281,14 @@ static void atomic_allocations_never_flip(struct kunit *test)
 }
 
 /*
- * Allocate more than half of memory as sensitive, free it, then the same
- * as non-sensitive: every page has the sensitivity asked for (neither is
- * movable, so neither falls back), and afterwards the restricted tables
- * and the pageblock flags agree everywhere.
+ * Allocate @gfp pages, a pageblock at a time while that works, until
+ * @target pages or a failure; counts in *@wrong those of the wrong
+ * sensitivity.
  */
-static unsigned long fill_half(struct kunit *test, gfp_t gfp,
-			       struct list_head *pages, unsigned long *wrong)
+static unsigned long fill(struct kunit *test, gfp_t gfp,
+			  struct list_head *pages, unsigned long *wrong,
+			  unsigned long target)
 {
-	unsigned long target = totalram_pages() / 2 + pageblock_nr_pages;
 	unsigned long got = 0;
 
 	while (got < target) {
@@ -327,16 +326,23 @@ static void free_all(struct list_head *pages)
 	}
 }
 
+/*
+ * Allocate more than half of memory as sensitive, free it, then the same
+ * as non-sensitive: every page has the sensitivity asked for (neither is
+ * movable, so neither falls back), and afterwards the restricted tables
+ * and the pageblock flags agree everywhere.
+ */
 static void half_of_memory_each_way_leaves_auditor_at_zero(struct kunit *test)
 {
 	unsigned long target = totalram_pages() / 2;
+	unsigned long half = target + pageblock_nr_pages;
 	unsigned long got, wrong = 0, flips;
 	struct zone *zone;
 	LIST_HEAD(pages);
 
 	need_asi(test);
 
-	got = fill_half(test, GFP_USER, &pages, &wrong);
+	got = fill(test, GFP_USER, &pages, &wrong, half);
 	free_all(&pages);
 	KUNIT_EXPECT_GT(test, got, target);
 	KUNIT_EXPECT_EQ(test, wrong, 0UL);
@@ -347,7 +353,7 @@ static void half_of_memory_each_way_leaves_auditor_at_zero(struct kunit *test)
 	 */
 	wrong = 0;
 	flips = all_cpus_event(ASI_FLIP_NONSENSITIVE);
-	got = fill_half(test, GFP_KERNEL, &pages, &wrong);
+	got = fill(test, GFP_KERNEL, &pages, &wrong, half);
 	free_all(&pages);
 	KUNIT_EXPECT_GT(test, got, target);
 	KUNIT_EXPECT_EQ(test, wrong, 0UL);
@@ -404,6 +410,82 @@ static void contig_range_gets_the_sensitivity_asked_for(struct kunit *test)
 	free_contig_range(pfn, nr);
 }
 #endif
+
+/*
+ * When sensitive allocations found their lists empty and flipped every
+ * free non-sensitive block they could (a phase that filled memory with
+ * page cache, which reclaim keeps going), and freed it all again,
+ * allocations that cannot flip (atomic, IRQs off: network receive) still
+ * find non-sensitive pages: each zone keeps a reserve of free whole
+ * non-sensitive blocks that sensitive allocations do not flip.  The burst
+ * asks for every non-sensitive page free but for the reserve, plus two
+ * blocks' worth: without the reserve, those two blocks' worth fail.
+ */
+static void atomic_allocations_after_user_flips_succeed(struct kunit *test)
+{
+	int ft = migrate_to_freetype(MIGRATE_UNMOVABLE, true);
+	unsigned long wrong = 0, failed = 0, taken = 0, noflip, i, n;
+	unsigned long whole = 0, all = 0;
+	struct page **burst, *page;
+	struct zone *zone;
+	LIST_HEAD(pages);
+
+	need_asi(test);
+	/*
+	 * As rmqueue_buddy() does when the sensitive lists are empty; the
+	 * blocks, raw from the buddy lists, go back the same way.
+	 */
+	for_each_populated_zone(zone) {
+		while ((page = __rmqueue_flip(zone, pageblock_order, GFP_USER,
+					      0, ft))) {
+			wrong += !page_is_sensitive(page);
+			list_add(&page->lru, &pages);
+			taken++;
+		}
+		while (!list_empty(&pages)) {
+			page = list_first_entry(&pages, struct page, lru);
+			list_del(&page->lru);
+			free_block_to_buddy(zone, page, pageblock_order);
+		}
+	}
+	drain_all_pages(NULL);
+	for_each_populated_zone(zone) {
+		whole += page_sensitivity_free_pages(zone, false,
+						     pageblock_order);
+		all += page_sensitivity_free_pages(zone, false, 0);
+	}
+	n = all - whole + 2 * pageblock_nr_pages;
+	burst = kvcalloc(n, sizeof(*burst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, burst);
+
+	noflip = all_cpus_event(ASI_ALLOC_NOFLIP);
+	local_irq_disable();
+	for (i = 0; i < n; i++) {
+		burst[i] = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		failed += !burst[i];
+	}
+	local_irq_enable();
+	noflip = all_cpus_event(ASI_ALLOC_NOFLIP) - noflip;
+	for (i = 0; i < n; i++)
+		if (burst[i])
+			__free_page(burst[i]);
+	kvfree(burst);
+	/*
+	 * Half of memory back to non-sensitive, as the case before leaves it:
+	 * later tests expect user memory to flip blocks.
+	 */
+	fill(test, GFP_KERNEL, &pages, &wrong, totalram_pages() / 2);
+	free_all(&pages);
+
+	kunit_info(test, "%lu blocks flipped; non-sensitive free %lu, %lu of it in whole blocks; %lu of %lu atomic allocations failed\n",
+		   taken, all, whole, failed, n);
+	KUNIT_EXPECT_EQ(test, wrong, 0UL);
+	KUNIT_EXPECT_GE_MSG(test, whole, 2 * pageblock_nr_pages,
+			    "no non-sensitive reserve left after the flips");
+	KUNIT_EXPECT_EQ_MSG(test, failed, 0UL,
+			    "%lu of %lu failed with memory free (%lu could not flip)",
+			    failed, n, noflip);
+}
 
 /*
  * vmalloc maps its pages in the kernel half every restricted table shares,
@@ -478,6 +560,7 @@ static struct kunit_case page_sensitivity_test_cases[] = {
 	KUNIT_CASE(flip_to_nonsensitive_hands_out_zeroes),
 	KUNIT_CASE(atomic_allocations_never_flip),
 	KUNIT_CASE(half_of_memory_each_way_leaves_auditor_at_zero),
+	KUNIT_CASE(atomic_allocations_after_user_flips_succeed),
 	KUNIT_CASE(vmalloc_of_user_data_is_not_sensitive),
 	KUNIT_CASE(kmalloc_large_of_user_data_is_not_sensitive),
 	KUNIT_CASE(auditor_finds_sensitive_page_in_kernel_half),
