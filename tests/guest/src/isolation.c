@@ -3,52 +3,92 @@
  * isolation: can a process still read, through the ephmap, a secret it
  * read once the page cache let go of it and another process got its pages?
  *
- *   isolation FILE PAGES CPU_A CPU_B CPU_MAIN CPU_REUSE
+ *   isolation FILE PAGES CPU_A CPU_B CPU_MAIN [--control]
  *
  * Writes PAGES pages of a secret pattern to FILE (on tmpfs) and finds
  * their page frames (/proc/self/pagemap).  Two threads, pinned to CPU_A
  * and CPU_B, read the whole file with pread() (each 4 KiB read maps a
  * slot of its CPU's ring) and check it, then probe every ephmap slot from
  * their CPU (/sys/kernel/debug/ephmap/probe: a slot that reads is a
- * translation the TLB kept).  Then they spin in user space, never leaving
+ * translation the TLB kept).  Anything that writes CR3 on that CPU in
+ * between (an ASI exit in an interrupt, say) empties the TLB and leaves
+ * the probe nothing to see, so a thread reads again, up to READ_TRIES
+ * times, until a slot reads.  Then they spin in user space, never leaving
  * the mm, while the main thread (on CPU_MAIN) drains the ephmap (it lets
  * go of the pages) and truncates the file, and a child process (on
- * CPU_REUSE, best CPU_MAIN, whose free lists then hold the pages) takes
- * most of free memory and counts the secret's page frames among its own.
- * Then both threads probe again.
+ * CPU_MAIN, whose free lists then hold the pages) takes memory a little at
+ * a time until it holds half the secret's page frames.  Then both threads
+ * probe again, at once.
  *
- * Prints one line per probe and the reuse count.  Exits 0 when the pages
- * were reused and no slot read on either CPU afterwards; 1 on a leak; 2
- * when the test could not run as meant (no page reused, a read wrong, or
- * no slot read even right after the reads, when the TLB still holds what
- * the reads mapped: the probe would then see nothing either way).
+ * Nothing else may flush the readers' TLBs meanwhile, or the test could
+ * not see a missing invalidation: the child is spawned without a fork
+ * (whose write-protection of this process's memory makes the readers
+ * fault, and each fault's zeroed page is an ASI exit), it takes memory
+ * in small steps (a pageblock flip flushes every CPU), and the boot runs
+ * without debug_pagealloc (which flushes every CPU on each free).
+ *
+ * With --control the main thread does not drain: the ephmap keeps the
+ * pages, the child cannot get them, and every step runs but the release
+ * and its invalidation.  Then the slots must still read on both CPUs:
+ * the proof that nothing else emptied the readers' TLBs, so that the test
+ * proper would see a missing invalidation.  (Checked once on a kernel
+ * built with the ephmap's flushes taken out: every slot that read after
+ * the reads still read after reuse.)
+ *
+ * The child is this program again: isolation --reuse PAGES, with the
+ * secret's page frames on stdin, sent before the reads.  From the drain
+ * to the probe the two processes talk through eventfds (fd 3: start, fd
+ * 4: one more than the count found), as a pipe's copies would map through
+ * the ephmap, and the release of that mapping flush the readers' CPUs.
+ * The child holds its memory until fd 5 closes.
+ *
+ * Prints one line per reader and the reuse count.  Exits 0 when the pages
+ * were reused and no slot read on either CPU afterwards (with --control:
+ * when none was reused and slots read on both); 1 on a leak (with
+ * --control: when a CPU's slots no longer read); 2 when the test could
+ * not run as meant (a read wrong, no page reused, or on a CPU no slot
+ * read even right after the reads: the probe would then see nothing
+ * either way).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "meminfo.h"
 
 #define PAGE 4096UL
+#define READ_TRIES 8
+/* Each reader's stack, populated before it starts. */
+#define READER_STACK (256 * 1024UL)
+/* The child takes memory this many pages at a time. */
+#define REUSE_CHUNK 16UL
+/*
+ * And no more than this: the truncation leaves the pages at the head of
+ * the lists, and more would flip pageblocks, whose flush reaches every
+ * CPU.
+ */
+#define REUSE_MAX (4 * pages)
 #define PROBE "/sys/kernel/debug/ephmap/probe"
 
 static const char *path;
+static int control;
 static unsigned long pages;
 static atomic_int phase;	/* 1: threads read, 2: probe again, 3: end */
 static atomic_int ready;
 
 struct reader {
 	int cpu;
-	int bad_reads;
+	int bad_reads, tries;
 	long before, after;	/* slots that read */
 	pthread_t thread;
 };
@@ -103,19 +143,22 @@ static void *reader(void *arg)
 		r->bad_reads = -1;
 		return NULL;
 	}
-	for (p = 0; p < pages; p++) {
-		if (pread(fd, buf, PAGE, p * PAGE) != (ssize_t)PAGE) {
-			r->bad_reads++;
-			continue;
-		}
-		for (i = 0; i < PAGE; i++)
-			if (buf[i] != secret_byte(p, i)) {
+	do {
+		r->tries++;
+		for (p = 0; p < pages; p++) {
+			if (pread(fd, buf, PAGE, p * PAGE) != (ssize_t)PAGE) {
 				r->bad_reads++;
-				break;
+				continue;
 			}
-	}
+			for (i = 0; i < PAGE; i++)
+				if (buf[i] != secret_byte(p, i)) {
+					r->bad_reads++;
+					break;
+				}
+		}
+		r->before = probe();
+	} while (r->before == 0 && r->tries < READ_TRIES);
 	close(fd);
-	r->before = probe();
 	atomic_fetch_add(&ready, 1);
 	/* In user space, in this mm, on this CPU, until asked. */
 	while (atomic_load(&phase) < 2)
@@ -125,6 +168,29 @@ static void *reader(void *arg)
 	while (atomic_load(&phase) < 3)
 		;
 	return NULL;
+}
+
+/*
+ * A reader's stack is populated up front: a stack page first touched
+ * between the reads and the probes (sscanf() goes deeper than pread())
+ * would be a fault, a zeroed page and an ASI exit, whose CR3 write
+ * empties the TLB the probe looks into.
+ */
+static int start_reader(struct reader *r)
+{
+	pthread_attr_t attr;
+	void *stack;
+	int ret;
+
+	stack = mmap(NULL, READER_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	ret = pthread_attr_init(&attr) ||
+	      pthread_attr_setstack(&attr, stack, READER_STACK) ||
+	      pthread_create(&r->thread, &attr, reader, r);
+	pthread_attr_destroy(&attr);
+	return ret ? -1 : 0;
 }
 
 static int drain(void)
@@ -173,33 +239,40 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * The child, forked before the reads (a fork write-protects the parent's
- * memory and flushes its TLBs, which would hide what this test looks
- * for): once @go says so, fill most of available memory, and count the
- * secret's page frames among its own pages.  Writes the count to @out,
- * then holds the memory until @hold closes.
+ * The child: once told to start, take memory REUSE_CHUNK pages at a time,
+ * up to REUSE_MAX pages, until it holds half the secret's page frames
+ * (the truncation freed them to this CPU's lists, which hand out the last
+ * freed first).
  */
-static void reuse(int cpu, const uint64_t *secret, int go, int out, int hold)
+static int reuse(void)
 {
-	unsigned long n, i, found = 0;
+	unsigned long chunks, c, i, found = 0;
+	uint64_t pfn[REUSE_CHUNK], *secret, val;
+	size_t want = pages * sizeof(*secret), got = 0;
 	unsigned char *mem;
-	uint64_t *pfn;
-	long kb;
-	char c;
+	char byte;
 
-	pin(cpu);
-	if (read(go, &c, 1) != 1)
-		_exit(2);
-	kb = mem_available_kb();
-	n = kb > 0 ? (unsigned long)kb / 4 * 85 / 100 : 0;
-	mem = n ? mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) :
-		  MAP_FAILED;
-	pfn = calloc(n ? n : 1, sizeof(*pfn));
-	if (mem == MAP_FAILED || !pfn || frames(mem, n, pfn)) {
-		found = (unsigned long)-1;
-	} else {
-		for (i = 0; i < n; i++) {
+	secret = calloc(pages, sizeof(*secret));
+	if (!secret)
+		return 2;
+	while (got < want) {
+		ssize_t n = read(0, (char *)secret + got, want - got);
+
+		if (n <= 0)
+			return 2;
+		got += n;
+	}
+	if (read(3, &val, sizeof(val)) != sizeof(val))
+		return 2;
+	chunks = REUSE_MAX / REUSE_CHUNK;
+	for (c = 0; c < chunks && found < pages / 2; c++) {
+		mem = mmap(NULL, REUSE_CHUNK * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (mem == MAP_FAILED || frames(mem, REUSE_CHUNK, pfn)) {
+			found = (unsigned long)-1;
+			break;
+		}
+		for (i = 0; i < REUSE_CHUNK; i++) {
 			mem[i * PAGE] = 0x5a;
 			/* @secret is sorted. */
 			if (bsearch(&pfn[i], secret, pages, sizeof(*secret),
@@ -207,24 +280,51 @@ static void reuse(int cpu, const uint64_t *secret, int go, int out, int hold)
 				found++;
 		}
 	}
-	if (write(out, &found, sizeof(found)) != sizeof(found))
-		_exit(2);
-	while (read(hold, &c, 1) > 0)
+	val = found + 1;
+	if (write(4, &val, sizeof(val)) != sizeof(val))
+		return 2;
+	while (read(5, &byte, 1) > 0)
 		;
-	_exit(0);
+	return 0;
+}
+
+/* Starts the child on this CPU, with the fds reuse() reads and writes. */
+static pid_t spawn_reuse(int pfns, int start, int done, int hold)
+{
+	char count[32], *argv[] = { "isolation", "--reuse", count, NULL };
+	posix_spawn_file_actions_t fa;
+	extern char **environ;
+	pid_t pid;
+
+	snprintf(count, sizeof(count), "%lu", pages);
+	if (posix_spawn_file_actions_init(&fa) ||
+	    posix_spawn_file_actions_adddup2(&fa, pfns, 0) ||
+	    posix_spawn_file_actions_adddup2(&fa, start, 3) ||
+	    posix_spawn_file_actions_adddup2(&fa, done, 4) ||
+	    posix_spawn_file_actions_adddup2(&fa, hold, 5) ||
+	    posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ))
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
 }
 
 int main(int argc, char **argv)
 {
 	struct reader r[2] = { { .cpu = -1 }, { .cpu = -1 } };
-	int cpu_main, cpu_reuse, fd, to_parent[2], hold[2], go[2], i, status;
+	int cpu_main, fd, pfns[2], hold[2], start, done, i, status;
+	uint64_t val;
 	unsigned long reused = 0, p, off;
 	uint64_t *secret;
 	unsigned char *map;
 	pid_t child;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: isolation FILE PAGES CPU_A CPU_B CPU_MAIN CPU_REUSE\n");
+	if (argc == 3 && !strcmp(argv[1], "--reuse")) {
+		pages = strtoul(argv[2], NULL, 0);
+		return reuse();
+	}
+	control = argc == 7 && !strcmp(argv[6], "--control");
+	if (argc != 6 && !control) {
+		fprintf(stderr, "usage: isolation FILE PAGES CPU_A CPU_B CPU_MAIN [--control]\n");
 		return 2;
 	}
 	path = argv[1];
@@ -232,7 +332,6 @@ int main(int argc, char **argv)
 	r[0].cpu = atoi(argv[3]);
 	r[1].cpu = atoi(argv[4]);
 	cpu_main = atoi(argv[5]);
-	cpu_reuse = atoi(argv[6]);
 	pin(cpu_main);
 
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -253,22 +352,40 @@ int main(int argc, char **argv)
 	}
 	munmap(map, pages * PAGE);
 	qsort(secret, pages, sizeof(*secret), cmp_u64);
-	if (pipe(to_parent) || pipe(hold) || pipe(go))
+	/* Close-on-exec: the child must not keep the ends it waits on. */
+	start = eventfd(0, EFD_CLOEXEC);
+	done = eventfd(0, EFD_CLOEXEC);
+	if (pipe2(pfns, O_CLOEXEC) || pipe2(hold, O_CLOEXEC) || start < 0 ||
+	    done < 0)
 		return 2;
-	child = fork();
-	if (child == 0) {
-		close(to_parent[0]);
-		close(hold[1]);
-		close(go[1]);
-		reuse(cpu_reuse, secret, go[0], to_parent[1], hold[0]);
+	child = spawn_reuse(pfns[0], start, done, hold[0]);
+	if (child < 0) {
+		perror("posix_spawn");
+		return 2;
 	}
-	close(to_parent[1]);
+	close(pfns[0]);
 	close(hold[0]);
-	close(go[0]);
+	if (write(pfns[1], secret, pages * sizeof(*secret)) !=
+	    (ssize_t)(pages * sizeof(*secret)))
+		return 2;
+	close(pfns[1]);
+	/*
+	 * This CPU's mappings in this mm (the secret's new pages were
+	 * zeroed through the ephmap, the pipe write copied through it) are
+	 * let go of now: released later, when the child maps here, their
+	 * flush would reach the readers' CPUs.
+	 */
+	if (drain()) {
+		perror("ephmap drain");
+		return 2;
+	}
 
+	/* The same for what the readers write outside their stacks. */
+	atomic_store(&ready, 0);
 	atomic_store(&phase, 1);
 	for (i = 0; i < 2; i++)
-		pthread_create(&r[i].thread, NULL, reader, &r[i]);
+		if (start_reader(&r[i]))
+			return 2;
 	while (atomic_load(&ready) < 2)
 		usleep(1000);
 
@@ -279,7 +396,7 @@ int main(int argc, char **argv)
 	 * flush the readers' TLBs by chance.  Then the truncation, here,
 	 * frees them to this CPU's lists, where the child allocates first.
 	 */
-	if (drain()) {
+	if (!control && drain()) {
 		perror("ephmap drain");
 		return 2;
 	}
@@ -287,9 +404,12 @@ int main(int argc, char **argv)
 		return 2;
 	close(fd);
 
-	if (write(go[1], "g", 1) != 1 ||
-	    read(to_parent[0], &reused, sizeof(reused)) != sizeof(reused))
+	val = 1;
+	if (write(start, &val, sizeof(val)) != sizeof(val) ||
+	    read(done, &val, sizeof(val)) != sizeof(val))
 		reused = (unsigned long)-1;
+	else
+		reused = val - 1;
 
 	/* The pages are someone else's now: probe again. */
 	atomic_store(&phase, 2);
@@ -302,20 +422,30 @@ int main(int argc, char **argv)
 	waitpid(child, &status, 0);
 
 	for (i = 0; i < 2; i++)
-		printf("cpu %d: %d bad reads; slots that read: %ld after the reads, %ld after reuse\n",
-		       r[i].cpu, r[i].bad_reads, r[i].before, r[i].after);
+		printf("cpu %d: %d bad reads; slots that read: %ld after the reads (try %d), %ld after reuse\n",
+		       r[i].cpu, r[i].bad_reads, r[i].before, r[i].tries,
+		       r[i].after);
 	printf("secret pages reused by another process: %ld of %lu\n",
 	       (long)reused, pages);
+	if (r[0].bad_reads || r[1].bad_reads || reused == (unsigned long)-1)
+		return 2;
+	if (control) {
+		if (reused)
+			return 2;
+		for (i = 0; i < 2; i++)
+			if (r[i].after <= 0)
+				return r[i].after < 0 || r[i].before <= 0 ? 2 : 1;
+		return 0;
+	}
 	for (i = 0; i < 2; i++)
 		if (r[i].after != 0)
 			return r[i].after > 0 ? 1 : 2;
 	/* The probe must be able to see a kept translation at all. */
-	if (r[0].before <= 0 && r[1].before <= 0) {
-		printf("no slot read even right after the reads\n");
-		return 2;
-	}
-	if (r[0].bad_reads || r[1].bad_reads || reused == (unsigned long)-1 ||
-	    !reused)
-		return 2;
-	return 0;
+	for (i = 0; i < 2; i++)
+		if (r[i].before <= 0) {
+			printf("cpu %d: no slot read even right after the reads\n",
+			       r[i].cpu);
+			return 2;
+		}
+	return reused ? 0 : 2;
 }
