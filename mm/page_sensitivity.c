@@ -31,6 +31,7 @@
  */
 
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -78,8 +79,31 @@ static void zero_block(struct page *page, unsigned int order, bool free)
 		debug_pagealloc_unmap_pages(page, nr);
 }
 
-static int flip_block(struct page *page, unsigned int order, bool sensitive,
-		      bool free)
+/* Flips that failed, injected ones included; the block kept its kind. */
+static atomic_long_t flip_failures = ATOMIC_LONG_INIT(0);
+
+#ifdef CONFIG_FAIL_PAGEBLOCK_FLIP
+static DECLARE_FAULT_ATTR(fail_pageblock_flip);
+
+static int __init setup_fail_pageblock_flip(char *str)
+{
+	return setup_fault_attr(&fail_pageblock_flip, str);
+}
+__setup("fail_pageblock_flip=", setup_fail_pageblock_flip);
+
+static bool should_fail_flip(unsigned int order)
+{
+	return should_fail(&fail_pageblock_flip, PAGE_SIZE << order);
+}
+#else
+static inline bool should_fail_flip(unsigned int order)
+{
+	return false;
+}
+#endif
+
+static int __flip_block(struct page *page, unsigned int order,
+			bool sensitive, bool free)
 {
 	unsigned long pfn = page_to_pfn(page);
 	int err;
@@ -91,14 +115,28 @@ static int flip_block(struct page *page, unsigned int order, bool sensitive,
 		err = asi_set_nonsensitive(pfn, 1UL << order);
 	}
 	if (WARN_ONCE(err, "page_alloc: flip of pfn %#lx order %u failed: %d\n",
-		      pfn, order, err))
+		      pfn, order, err)) {
+		atomic_long_inc(&flip_failures);
 		return err;
+	}
 
 	set_blocks_sensitive(page, order, sensitive);
 	count_vm_events(sensitive ? ASI_FLIP_SENSITIVE : ASI_FLIP_NONSENSITIVE,
 			1UL << (order - pageblock_order));
 	trace_asi_flip(pfn, order, sensitive);
 	return 0;
+}
+
+/* A flip for an allocation, a refill or a contiguous range. */
+static int flip_block(struct page *page, unsigned int order, bool sensitive,
+		      bool free)
+{
+	/* As if the restricted direct map could not be changed. */
+	if (should_fail_flip(order)) {
+		atomic_long_inc(&flip_failures);
+		return -ENOMEM;
+	}
+	return __flip_block(page, order, sensitive, free);
 }
 
 /* Give back the pieces of a block of @block_order past its first @order. */
@@ -164,6 +202,13 @@ static unsigned long free_blocks(struct zone *zone, bool sensitive)
 /* Blocks the work flipped to non-sensitive (debugfs page_sensitivity). */
 static atomic_long_t nonsensitive_reserve_flips = ATOMIC_LONG_INIT(0);
 
+/* After a failed flip, the refill tries again this much later. */
+#define NONSENSITIVE_RESERVE_RETRY	(HZ / 10)
+
+static void nonsensitive_reserve_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(nonsensitive_reserve_work,
+			    nonsensitive_reserve_fn);
+
 static void nonsensitive_reserve_fn(struct work_struct *work)
 {
 	int ft = migrate_to_freetype(MIGRATE_MOVABLE, true);
@@ -173,19 +218,29 @@ static void nonsensitive_reserve_fn(struct work_struct *work)
 		while (free_blocks(zone, false) <
 		       nonsensitive_reserve_blocks(zone)) {
 			struct page *page;
+			int err;
 
 			page = rmqueue_block(zone, pageblock_order, ft, 0);
 			if (!page)
 				break;
-			if (!flip_block(page, pageblock_order, false, true))
+			err = flip_block(page, pageblock_order, false, true);
+			if (!err)
 				atomic_long_inc(&nonsensitive_reserve_flips);
 			free_block_to_buddy(zone, page, pageblock_order);
+			/*
+			 * Not at once: the block is back at the head of its
+			 * list, and would be taken and fail again.
+			 */
+			if (err) {
+				queue_delayed_work(system_unbound_wq,
+						   &nonsensitive_reserve_work,
+						   NONSENSITIVE_RESERVE_RETRY);
+				return;
+			}
 			cond_resched();
 		}
 	}
 }
-
-static DECLARE_WORK(nonsensitive_reserve_work, nonsensitive_reserve_fn);
 
 /*
  * No flip: only a movable non-sensitive allocation may take a page from
@@ -216,7 +271,8 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 
 	/* The non-sensitive lists ran dry: make the reserve whole again. */
 	if (!sensitive)
-		queue_work(system_unbound_wq, &nonsensitive_reserve_work);
+		queue_delayed_work(system_unbound_wq,
+				   &nonsensitive_reserve_work, 0);
 
 	if (!gfpflags_allow_blocking(gfp) || irqs_disabled()) {
 		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
@@ -306,7 +362,8 @@ int __init bootmem_folio_set_sensitivity(struct folio *folio, gfp_t gfp)
 		return 0;
 	if (WARN_ON_ONCE(order < pageblock_order))
 		return -EINVAL;
-	return flip_block(&folio->page, order, true, false);
+	/* Not injected: a failure here loses the folio for good. */
+	return __flip_block(&folio->page, order, true, false);
 }
 
 /*
@@ -388,9 +445,10 @@ static int page_sensitivity_show(struct seq_file *m, void *v)
 {
 	struct zone *zone;
 
-	seq_printf(m, "asi %s, pageblock order %u, blocks flipped for the nonsensitive reserve %ld\n",
+	seq_printf(m, "asi %s, pageblock order %u, blocks flipped for the nonsensitive reserve %ld, failed flips %ld\n",
 		   asi_enabled() ? "on" : "off", pageblock_order,
-		   atomic_long_read(&nonsensitive_reserve_flips));
+		   atomic_long_read(&nonsensitive_reserve_flips),
+		   atomic_long_read(&flip_failures));
 	for_each_populated_zone(zone)
 		show_zone(m, zone);
 	return 0;
@@ -401,6 +459,10 @@ static int __init page_sensitivity_debugfs_init(void)
 {
 	debugfs_create_file("page_sensitivity", 0400, NULL, NULL,
 			    &page_sensitivity_fops);
+#ifdef CONFIG_FAIL_PAGEBLOCK_FLIP
+	fault_create_debugfs_attr("fail_pageblock_flip", NULL,
+				  &fail_pageblock_flip);
+#endif
 	return 0;
 }
 late_initcall(page_sensitivity_debugfs_init);

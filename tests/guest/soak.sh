@@ -46,6 +46,7 @@ until_end() {
 			fails=$((fails + 1))
 			echo "round $((rounds + fails)) failed" >>$log/$name.out
 		fi
+		echo "$((rounds + fails))" >$log/$name.rounds
 	done
 	echo "$rounds $fails" >$log/$name.result
 }
@@ -66,6 +67,37 @@ cpu_toggle() {
 	sleep 1
 }
 
+# Every 60 s, the rounds each worker ended; past the deadline by more
+# than soak.grace= seconds (default 600), which workers are still in a
+# round, and every blocked and every running task's stack in the kernel
+# log (sysrq w and l), once: what a run that never ends was doing.
+grace=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^soak\.grace=//p')
+grace=${grace:-600}
+progress() {
+	while :; do
+		sleep 60
+		now=$(date +%s)
+		line=""
+		for w in $workers; do
+			line="$line $w=$(cat $log/$w.rounds 2>/dev/null || echo 0)"
+		done
+		echo "soak: progress at $((now - end + secs)) s:$line"
+		if [ "$now" -gt $((end + grace)) ]; then
+			running=""
+			for w in $workers; do
+				[ -e $log/$w.result ] || running="$running $w"
+			done
+			echo "soak: still running $grace s past the end:$running"
+			echo w >/proc/sysrq-trigger
+			echo l >/proc/sysrq-trigger
+			return
+		fi
+	done
+}
+workers="fio-tmpfs fio-ext4 racecheck-tmpfs racecheck-ext4 fileio procstress memtouch cpu-toggle"
+progress &
+progress_pid=$!
+
 until_end fio-tmpfs fio_verify /tmp &
 until_end fio-ext4 fio_verify /mnt/ext4 &
 until_end racecheck-tmpfs racecheck /tmp 8 5 &
@@ -74,6 +106,12 @@ until_end fileio fileio /tmp 4 &
 until_end procstress procstress 20 &
 until_end memtouch memtouch 50 32 &
 until_end cpu-toggle cpu_toggle &
+for w in $workers; do
+	while [ ! -e $log/$w.result ]; do
+		sleep 1
+	done
+done
+kill $progress_pid 2>/dev/null || true
 wait
 [ "$(cat /sys/devices/system/cpu/cpu1/online 2>/dev/null || echo 1)" = 1 ] ||
 	echo 1 >/sys/devices/system/cpu/cpu1/online

@@ -48,7 +48,9 @@
  * --control: when a CPU's slots no longer read); 2 when the test could
  * not run as meant (a read wrong, no page reused, or on a CPU no slot
  * read even right after the reads: the probe would then see nothing
- * either way).
+ * either way); with --control, 3 when the ephmap flushed (its idle
+ * ageing) or a pageblock flipped between the reads and the probe, which
+ * makes the run prove nothing.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -60,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -68,6 +71,10 @@
 
 #define PAGE 4096UL
 #define READ_TRIES 8
+/* Longest the main thread waits for a reader or the child. */
+#define WAIT_MS 120000
+/* The child's answer when it could not look. */
+#define REUSE_ERROR UINT64_MAX
 /* Each reader's stack, populated before it starts. */
 #define READER_STACK (256 * 1024UL)
 /* The child takes memory this many pages at a time. */
@@ -141,6 +148,9 @@ static void *reader(void *arg)
 	fd = open(path, O_RDONLY);
 	if (fd < 0) {
 		r->bad_reads = -1;
+		r->before = r->after = -1;
+		/* For both of the main thread's waits. */
+		atomic_fetch_add(&ready, 2);
 		return NULL;
 	}
 	do {
@@ -191,6 +201,59 @@ static int start_reader(struct reader *r)
 	      pthread_create(&r->thread, &attr, reader, r);
 	pthread_attr_destroy(&attr);
 	return ret ? -1 : 0;
+}
+
+/*
+ * Whether the eventfd @fd became readable within WAIT_MS; an end of @hold
+ * (a pipe whose writer went away; -1 for none) ends the wait too.
+ */
+static int wait_fd(int fd, int hold)
+{
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+				 { .fd = hold, .events = POLLIN } };
+
+	if (poll(pfd, 2, WAIT_MS) <= 0)
+		return 0;
+	return pfd[0].revents & POLLIN;
+}
+
+/*
+ * Flushes the ephmap made and pageblocks flipped so far (/proc/vmstat):
+ * in the control, none may happen between the reads and the probe, or a
+ * run proves nothing.
+ */
+static long flush_events(void)
+{
+	static const char *const names[] = {
+		"ephmap_flush_page", "ephmap_flush_all", "ephmap_flush_remote",
+		"asi_flip_sensitive", "asi_flip_nonsensitive",
+	};
+	char name[64];
+	long v, sum = 0;
+	unsigned int i;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2)
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(name, names[i]))
+				sum += v;
+	fclose(f);
+	return sum;
+}
+
+/* Waits for @n readers' steps; 0 after WAIT_MS without them. */
+static int wait_ready(int n)
+{
+	int ms;
+
+	for (ms = 0; atomic_load(&ready) < n; ms++) {
+		if (ms >= WAIT_MS)
+			return 0;
+		usleep(1000);
+	}
+	return 1;
 }
 
 static int drain(void)
@@ -262,7 +325,7 @@ static int reuse(void)
 			return 2;
 		got += n;
 	}
-	if (read(3, &val, sizeof(val)) != sizeof(val))
+	if (!wait_fd(3, 5) || read(3, &val, sizeof(val)) != sizeof(val))
 		return 2;
 	chunks = REUSE_MAX / REUSE_CHUNK;
 	for (c = 0; c < chunks && found < pages / 2; c++) {
@@ -280,7 +343,7 @@ static int reuse(void)
 				found++;
 		}
 	}
-	val = found + 1;
+	val = found == (unsigned long)-1 ? REUSE_ERROR : found + 1;
 	if (write(4, &val, sizeof(val)) != sizeof(val))
 		return 2;
 	while (read(5, &byte, 1) > 0)
@@ -313,6 +376,7 @@ int main(int argc, char **argv)
 	struct reader r[2] = { { .cpu = -1 }, { .cpu = -1 } };
 	int cpu_main, fd, pfns[2], hold[2], start, done, i, status;
 	uint64_t val;
+	long events;
 	unsigned long reused = 0, p, off;
 	uint64_t *secret;
 	unsigned char *map;
@@ -334,7 +398,7 @@ int main(int argc, char **argv)
 	cpu_main = atoi(argv[5]);
 	pin(cpu_main);
 
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || ftruncate(fd, pages * PAGE)) {
 		perror(path);
 		return 2;
@@ -386,8 +450,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++)
 		if (start_reader(&r[i]))
 			return 2;
-	while (atomic_load(&ready) < 2)
-		usleep(1000);
+	if (!wait_ready(2)) {
+		fprintf(stderr, "the readers did not finish their reads\n");
+		return 2;
+	}
+	events = flush_events();
 
 	/*
 	 * The ephmap lets go of the pages once no TLB can hold a
@@ -405,16 +472,19 @@ int main(int argc, char **argv)
 	close(fd);
 
 	val = 1;
-	if (write(start, &val, sizeof(val)) != sizeof(val) ||
+	if (write(start, &val, sizeof(val)) != sizeof(val) || !wait_fd(done, -1) ||
 	    read(done, &val, sizeof(val)) != sizeof(val))
 		reused = (unsigned long)-1;
 	else
-		reused = val - 1;
+		reused = val == REUSE_ERROR ? (unsigned long)-1 : val - 1;
 
 	/* The pages are someone else's now: probe again. */
 	atomic_store(&phase, 2);
-	while (atomic_load(&ready) < 4)
-		usleep(1000);
+	if (!wait_ready(4)) {
+		fprintf(stderr, "the readers did not probe again\n");
+		return 2;
+	}
+	events = flush_events() - events;
 	atomic_store(&phase, 3);
 	for (i = 0; i < 2; i++)
 		pthread_join(r[i].thread, NULL);
@@ -427,11 +497,15 @@ int main(int argc, char **argv)
 		       r[i].after);
 	printf("secret pages reused by another process: %ld of %lu\n",
 	       (long)reused, pages);
+	printf("ephmap flushes and pageblock flips in between: %ld\n", events);
 	if (r[0].bad_reads || r[1].bad_reads || reused == (unsigned long)-1)
 		return 2;
 	if (control) {
 		if (reused)
 			return 2;
+		/* The ephmap's own idle ageing, or a flip: run it again. */
+		if (events)
+			return 3;
 		for (i = 0; i < 2; i++)
 			if (r[i].after <= 0)
 				return r[i].after < 0 || r[i].before <= 0 ? 2 : 1;
