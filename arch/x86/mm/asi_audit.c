@@ -22,6 +22,7 @@
 #define pr_fmt(fmt)	"ASI: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/pagewalk.h>
 #include <linux/seq_file.h>
@@ -184,6 +185,36 @@ static void asi_audit_kernel_leaf(struct asi_audit *a, unsigned long va,
 	}
 }
 
+/*
+ * KASAN maps every address of its shadow that it has not populated to one
+ * zero page, through the same few tables, over terabytes: nothing
+ * sensitive is there, and a walk entry by entry would not end.
+ */
+static bool asi_audit_kasan_early_table(const void *table)
+{
+#if defined(CONFIG_KASAN_GENERIC) || defined(CONFIG_KASAN_SW_TAGS)
+	/* @table is a direct-map address; the tables are in the image. */
+	phys_addr_t pa = __pa(table);
+
+	return pa == __pa_symbol(kasan_early_shadow_p4d) ||
+	       pa == __pa_symbol(kasan_early_shadow_pud) ||
+	       pa == __pa_symbol(kasan_early_shadow_pmd) ||
+	       pa == __pa_symbol(kasan_early_shadow_pte);
+#else
+	return false;
+#endif
+}
+
+static int asi_audit_kernel_p4d(p4d_t *p4d, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	p4d_t v = READ_ONCE(*p4d);
+
+	if (p4d_present(v) && asi_audit_kasan_early_table(p4d_pgtable(v)))
+		walk->action = ACTION_CONTINUE;
+	return 0;
+}
+
 static int asi_audit_kernel_pud(pud_t *pud, unsigned long addr,
 				unsigned long next, struct mm_walk *walk)
 {
@@ -191,6 +222,9 @@ static int asi_audit_kernel_pud(pud_t *pud, unsigned long addr,
 
 	if (pud_present(v) && pud_leaf(v))
 		asi_audit_kernel_leaf(walk->private, addr, pud_pfn(v), PUD_SIZE);
+	else if (pud_present(v) &&
+		 asi_audit_kasan_early_table(pud_pgtable(v)))
+		walk->action = ACTION_CONTINUE;
 	return 0;
 }
 
@@ -201,6 +235,9 @@ static int asi_audit_kernel_pmd(pmd_t *pmd, unsigned long addr,
 
 	if (pmd_present(v) && pmd_leaf(v))
 		asi_audit_kernel_leaf(walk->private, addr, pmd_pfn(v), PMD_SIZE);
+	else if (pmd_present(v) &&
+		 asi_audit_kasan_early_table((void *)pmd_page_vaddr(v)))
+		walk->action = ACTION_CONTINUE;
 	return 0;
 }
 
@@ -215,6 +252,7 @@ static int asi_audit_kernel_pte(pte_t *pte, unsigned long addr,
 }
 
 static const struct mm_walk_ops asi_audit_kernel_ops = {
+	.p4d_entry	= asi_audit_kernel_p4d,
 	.pud_entry	= asi_audit_kernel_pud,
 	.pmd_entry	= asi_audit_kernel_pmd,
 	.pte_entry	= asi_audit_kernel_pte,
@@ -222,7 +260,8 @@ static const struct mm_walk_ops asi_audit_kernel_ops = {
 
 /*
  * The kernel half of the restricted tables, but for the direct map
- * (audited above) and the mm-local slot, as ptdump walks it: under
+ * (audited above), the mm-local slot and KASAN's early shadow, as ptdump
+ * walks it: under
  * init_mm's mmap write lock, which keeps huge vmap from freeing a page
  * table under the walk.  vmalloc does not take it, so an entry may change
  * while it is read; the audit reports what it read.
@@ -238,7 +277,9 @@ static void asi_audit_kernel_half(struct asi_audit *a)
 		unsigned long start = idx << PGDIR_SHIFT;
 
 		if (asi_pgd_index_is_dmap(idx) || idx == mm_local ||
-		    pgd_none(READ_ONCE(rpgd[idx])))
+		    pgd_none(READ_ONCE(rpgd[idx])) ||
+		    asi_audit_kasan_early_table((void *)
+				pgd_page_vaddr(READ_ONCE(rpgd[idx]))))
 			continue;
 		/* Kernel addresses: sign-extend the top index bit. */
 		start |= -(start & BIT(PGDIR_SHIFT + ilog2(PTRS_PER_PGD) - 1));
