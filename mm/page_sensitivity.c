@@ -19,8 +19,8 @@
  *
  * An allocation that may not flip (atomic, IRQs off), or finds no whole
  * free block of the other kind, fails in this zone (so a non-sensitive
- * reserve is kept for the first kind: see nonsensitive_reserve_blocks()).  A sensitive one must:
- * mapped memory would leak it.  A non-sensitive one must too, unless it is
+ * reserve is kept for the first kind: see nonsensitive_reserve_blocks()).
+ * A sensitive one must: mapped memory would leak it.  A non-sensitive one must too, unless it is
  * movable: the kernel touches its own structures (task, stack, page
  * tables, trace buffers) on the way into the fault handler that exits ASI,
  * so they must never be sensitive; movable kernel memory is touched only

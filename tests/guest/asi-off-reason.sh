@@ -3,6 +3,7 @@
 # affected by Meltdown), boots with ASI off, says why in the boot log, and
 # leaves every ASI counter at 0 and the ephmap off.
 set -e
+. /tests/lib.sh
 meltdown=$(cat /sys/devices/system/cpu/vulnerabilities/meltdown)
 echo "meltdown: $meltdown"
 if grep -qw 'asi=on' /proc/cmdline && grep -qw 'pti=on' /proc/cmdline; then
@@ -16,7 +17,7 @@ elif grep -qw 'asi=on' /proc/cmdline; then
 		{ echo "FAIL: no warning about Meltdown"; exit 1; }
 	[ "$meltdown" = "Mitigation: PTI" ] || { echo "FAIL: Meltdown left \"$meltdown\""; exit 1; }
 else
-	value=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^asi=//p')
+	value=$(cmdline_value asi)
 	[ -n "$value" ] || { echo "FAIL: booted without asi="; exit 1; }
 	dmesg | grep "ASI: asi=$value: unknown value" || { echo "FAIL: no warning naming asi=$value"; exit 1; }
 fi

@@ -42,6 +42,13 @@ fileio_window_exits() {
 	     END { for (k in n) print k, n[k] }' "$1"
 }
 
+# Prints the value of the kernel command-line parameter $1 (NAME=VALUE),
+# or $2 when the command line has no NAME=.
+cmdline_value() {
+	cmdline_v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p")
+	echo "${cmdline_v:-$2}"
+}
+
 # Sets variable $2 to the value of /proc/vmstat's $1 with shell builtins
 # alone: no command substitution, no pipe, no new process.  Pipes copy
 # through the ephmap, so a test that counts mappings must make none

@@ -18,8 +18,7 @@
 # check fails the run on any splat.
 set -e
 . /tests/lib.sh
-secs=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^soak\.seconds=//p')
-secs=${secs:-60}
+secs=$(cmdline_value 'soak\.seconds' 60)
 end=$(($(date +%s) + secs))
 log=/tmp/soak-log
 mkdir -p $log
@@ -71,8 +70,7 @@ cpu_toggle() {
 # than soak.grace= seconds (default 600), which workers are still in a
 # round, and every blocked and every running task's stack in the kernel
 # log (sysrq w and l), once: what a run that never ends was doing.
-grace=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^soak\.grace=//p')
-grace=${grace:-600}
+grace=$(cmdline_value 'soak\.grace' 600)
 progress() {
 	while :; do
 		sleep 60

@@ -45,16 +45,25 @@
 /* The C library's start in the new program failed (its own ENOMEM). */
 #define EXIT_START_FAILED 127
 
+/* Writes @val, whole, to the file at @path: 0, or -1. */
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 static int set_fail_nth(unsigned int n)
 {
 	char buf[16];
-	int fd = open(FAIL_NTH, O_WRONLY);
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-	int ret = fd >= 0 && write(fd, buf, len) == len ? 0 : -1;
 
-	if (fd >= 0)
-		close(fd);
-	return ret;
+	snprintf(buf, sizeof(buf), "%u", n);
+	return write_file(FAIL_NTH, buf);
 }
 
 /* What is left of fail-nth (0 once the failure was injected), or -1. */
@@ -178,27 +187,15 @@ static int exec_once(unsigned int n)
 	}
 }
 
-static int write_file(const char *dir, const char *name, const char *val)
-{
-	char path[256];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int aimed_forks(unsigned long count, const char *attr)
 {
 	unsigned long i, failed = 0, bad = 0;
+	char probability[256];
 	int status;
 	pid_t pid;
 
-	if (write_file(attr, "probability", "100"))
+	snprintf(probability, sizeof(probability), "%s/probability", attr);
+	if (write_file(probability, "100"))
 		return 2;
 	for (i = 0; i < count; i++) {
 		pid = fork();
@@ -215,7 +212,7 @@ static int aimed_forks(unsigned long count, const char *attr)
 		    WEXITSTATUS(status))
 			bad++;
 	}
-	if (write_file(attr, "probability", "0"))
+	if (write_file(probability, "0"))
 		return 2;
 	printf("%lu forks, %lu failed, %lu misbehaved\n", count, failed, bad);
 	return bad ? 1 : 0;
