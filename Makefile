@@ -18,7 +18,7 @@ ifneq ($(unknown_vars),)
 $(error unknown option(s): $(unknown_vars); known options: $(OPTIONS) (see `make help`))
 endif
 
-TARGETS := help deps source kernel-test kernel-bench kernel-noasi kernel-kasan fio initramfs test soak bench profile series clean distclean
+TARGETS := help deps source kernel-test kernel-bench kernel-noasi kernel-kasan fio initramfs test soak bench profile series series-check clean distclean
 
 .PHONY: $(TARGETS)
 
@@ -33,7 +33,10 @@ help:
 	@echo '  profile       instructions per function of the allocator fast path, of an'
 	@echo '                ephmap map+unmap and of a 4 KiB read(), per configuration'
 	@echo '                (bench/profile; QEMU plugin bench/icount)'
-	@echo '  series        export the change as a numbered patch series (build/series/)'
+	@echo '  series        export the change as a numbered patch series with a cover'
+	@echo '                letter (build/series/)'
+	@echo '  series-check  apply the series one patch at a time, checkpatch and build'
+	@echo '                each step, boot the last with KUnit (hours; not in make test)'
 	@echo '  deps          install what the harness needs (apt-get)'
 	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
 	@echo '  kernel-test   build the test kernel (build/obj-test)'
@@ -87,8 +90,11 @@ profile: kernel-bench kernel-noasi initramfs
 series: source
 	@scripts/export-series
 
+series-check: source initramfs
+	@scripts/series-check
+
 clean:
-	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/guest build/logs build/series
+	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/obj-series build/guest build/logs build/series build/series-check
 
 distclean:
 	rm -rf build

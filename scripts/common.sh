@@ -67,12 +67,23 @@ SUDO=
 APT_GET=($SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
 
 # Lists the patches named in $PATCHES_DIR/series (default patches/series),
-# in order, skipping comments.
+# in order, skipping comments and the indented new-file lines.
 series_patches() {
 	local dir=${PATCHES_DIR:-$TOP/patches}
 
 	[ -f "$dir/series" ] || return 0
-	config_lines "$dir/series"
+	config_lines "$dir/series" | grep -v '^[[:space:]]' || true
+}
+
+# Lists "PATCH FILE" for every new file of $PATCHES_DIR/series: the
+# indented lines under a patch name the new files that arrive with it.
+series_new_files() {
+	local dir=${PATCHES_DIR:-$TOP/patches}
+
+	[ -f "$dir/series" ] || return 0
+	config_lines "$dir/series" | awk '
+		/^[[:space:]]/ { if (p == "") exit 1; print p, $1; next }
+		{ p = $1 }' || die "$dir/series: a new file is listed before any patch"
 }
 
 # Lists the files a unified diff touches (its "+++ b/..." targets, and the
@@ -110,4 +121,23 @@ ensure_deb_src() {
 	grep -Eqs '^(deb-src|Types:.*deb-src)' "${files[@]}" ||
 		die "no Debian archive found in /etc/apt/sources.list* to add deb-src for"
 	"${APT_GET[@]}" update -qq >&2 || die "apt-get update failed"
+}
+
+# Fails unless every overlay file given is listed once in the series, under
+# the patch it arrives with, and every listed file exists.
+check_series_new_files() {
+	local listed dup f
+	[ -f "${PATCHES_DIR:-$TOP/patches}/series" ] || return 0
+	listed=$(series_new_files | awk '{ print $2 }' | LC_ALL=C sort)
+	# A series of hooks only (the harness self-tests use such) lists none.
+	[ -n "$listed" ] || return 0
+	dup=$(printf '%s\n' "$listed" | uniq -d)
+	[ -z "$dup" ] || die "patches/series lists these new files more than once: $dup"
+	for f in "$@"; do
+		printf '%s\n' "$listed" | grep -qxF "$f" ||
+			die "new file $f is not listed in patches/series under the patch it arrives with"
+	done
+	for f in $listed; do
+		[ -f "$TOP/$f" ] || die "patches/series lists $f, which does not exist"
+	done
 }
