@@ -31,7 +31,6 @@
  */
 
 #include <linux/debugfs.h>
-#include <linux/fault-inject.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -82,26 +81,6 @@ static void zero_block(struct page *page, unsigned int order, bool free)
 /* Flips that failed, injected ones included; the block kept its kind. */
 static atomic_long_t flip_failures = ATOMIC_LONG_INIT(0);
 
-#ifdef CONFIG_FAIL_PAGEBLOCK_FLIP
-static DECLARE_FAULT_ATTR(fail_pageblock_flip);
-
-static int __init setup_fail_pageblock_flip(char *str)
-{
-	return setup_fault_attr(&fail_pageblock_flip, str);
-}
-__setup("fail_pageblock_flip=", setup_fail_pageblock_flip);
-
-static bool should_fail_flip(unsigned int order)
-{
-	return should_fail(&fail_pageblock_flip, PAGE_SIZE << order);
-}
-#else
-static inline bool should_fail_flip(unsigned int order)
-{
-	return false;
-}
-#endif
-
 static int __flip_block(struct page *page, unsigned int order,
 			bool sensitive, bool free)
 {
@@ -132,7 +111,7 @@ static int flip_block(struct page *page, unsigned int order, bool sensitive,
 		      bool free)
 {
 	/* As if the restricted direct map could not be changed. */
-	if (should_fail_flip(order)) {
+	if (should_fail_pageblock_flip(order)) {
 		atomic_long_inc(&flip_failures);
 		return -ENOMEM;
 	}
@@ -459,10 +438,6 @@ static int __init page_sensitivity_debugfs_init(void)
 {
 	debugfs_create_file("page_sensitivity", 0400, NULL, NULL,
 			    &page_sensitivity_fops);
-#ifdef CONFIG_FAIL_PAGEBLOCK_FLIP
-	fault_create_debugfs_attr("fail_pageblock_flip", NULL,
-				  &fail_pageblock_flip);
-#endif
 	return 0;
 }
 late_initcall(page_sensitivity_debugfs_init);

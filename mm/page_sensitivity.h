@@ -9,6 +9,9 @@
  * block of the other kind is flipped (mm/page_sensitivity.c).  With ASI
  * off, or not built, every block is non-sensitive and every freetype is
  * just a migratetype.
+ *
+ * mm/internal.h includes this after the freetype helpers it uses
+ * (pfnblock_sensitive() and friends); include "internal.h", not this.
  */
 #ifndef __MM_PAGE_SENSITIVITY_H
 #define __MM_PAGE_SENSITIVITY_H
@@ -23,13 +26,6 @@ struct zone;
 
 #ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
 
-static __always_inline bool pfnblock_sensitive(const struct page *page,
-					       unsigned long pfn)
-{
-	return asi_enabled() &&
-		get_pfnblock_flags_mask(page, pfn, BIT(PB_sensitive));
-}
-
 static __always_inline bool gfp_sensitive(gfp_t gfp)
 {
 	return asi_enabled() && (gfp & __GFP_SENSITIVE);
@@ -39,7 +35,7 @@ static __always_inline bool gfp_sensitive(gfp_t gfp)
 struct page *rmqueue_block(struct zone *zone, unsigned int order,
 			   int freetype, unsigned int alloc_flags);
 void free_block_to_buddy(struct zone *zone, struct page *page,
-			unsigned int order);
+			 unsigned int order);
 
 struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 			    gfp_t gfp, unsigned int alloc_flags, int freetype);
@@ -67,12 +63,6 @@ static __always_inline struct page *rmqueue_flip(struct zone *zone,
 
 #else /* !CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
 
-static inline bool pfnblock_sensitive(const struct page *page,
-				      unsigned long pfn)
-{
-	return false;
-}
-
 static inline bool gfp_sensitive(gfp_t gfp)
 {
 	return false;
@@ -99,6 +89,16 @@ static inline int bootmem_folio_set_sensitivity(struct folio *folio,
 
 #endif /* CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION */
 
+/* Whether to fail this flip (mm/fail_pageblock_flip.c). */
+#ifdef CONFIG_FAIL_PAGEBLOCK_FLIP
+bool should_fail_pageblock_flip(unsigned int order);
+#else
+static inline bool should_fail_pageblock_flip(unsigned int order)
+{
+	return false;
+}
+#endif
+
 /* Migration: sensitive data must only move into sensitive memory. */
 static inline gfp_t folio_sensitivity_gfp(struct folio *folio)
 {
@@ -110,27 +110,6 @@ static inline bool folio_sensitivity_ok(struct folio *src, struct folio *dst)
 {
 	return !pfnblock_sensitive(&src->page, folio_pfn(src)) ||
 		pfnblock_sensitive(&dst->page, folio_pfn(dst));
-}
-
-/*
- * The free list a page of this block goes on: the block's flags, masked,
- * are its freetype (see FREETYPE_SENSITIVE).  PB_sensitive is only ever set
- * with ASI on, so with it off this is the migratetype, in as many
- * instructions as reading the migratetype alone.
- */
-static __always_inline int pfnblock_freetype(const struct page *page,
-					     unsigned long pfn)
-{
-	return get_pfnblock_flags_mask(page, pfn,
-				       MIGRATETYPE_MASK | FREETYPE_SENSITIVE);
-}
-
-/* The free list a page of a block of @migratetype belongs on. */
-static __always_inline int page_freetype(const struct page *page,
-					 int migratetype)
-{
-	return migrate_to_freetype(migratetype,
-				   pfnblock_sensitive(page, page_to_pfn(page)));
 }
 
 /* The free lists an allocation with @gfp takes from. */

@@ -102,8 +102,8 @@ static void index_helpers_round_trip(struct kunit *test)
 				/* THP lists are shared by the non-movable types. */
 				if (orders[i] <= PAGE_ALLOC_COSTLY_ORDER ||
 				    mt == MIGRATE_MOVABLE || mt == MIGRATE_UNMOVABLE)
-					KUNIT_EXPECT_FALSE(test,
-						__test_and_set_bit(pindex, seen));
+					KUNIT_EXPECT_FALSE(test, __test_and_set_bit(pindex,
+										    seen));
 			}
 		}
 	}
@@ -574,6 +574,7 @@ static struct kunit_suite page_sensitivity_test_suite = {
 	.name = "page_sensitivity",
 	.test_cases = page_sensitivity_test_cases,
 };
+
 kunit_test_suite(page_sensitivity_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the sensitivity-aware page allocator");

@@ -138,6 +138,7 @@ check_series_new_files() {
 			die "new file $f is not listed in patches/series under the patch it arrives with"
 	done
 	for f in $listed; do
-		[ -f "$TOP/$f" ] || die "patches/series lists $f, which does not exist"
+		printf '%s\n' "$@" | grep -qxF "$f" ||
+			die "patches/series lists $f, which is not a new file of the overlay"
 	done
 }

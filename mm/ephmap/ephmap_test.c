@@ -2506,6 +2506,7 @@ static struct kunit_suite ephmap_test_suite = {
 	.name = "ephmap",
 	.test_cases = ephmap_test_cases,
 };
+
 kunit_test_suite(ephmap_test_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -18,8 +18,10 @@ cover=$t/real/0000-cover-letter.patch
 [ -f "$cover" ] || fail "no cover letter"
 grep -q "^Subject: \[PATCH 0/$nreal\] " "$cover" || fail "cover letter subject not numbered 0/$nreal"
 # Every new file arrives in the patch it is listed under, and only there.
+[ "$(series_new_files | wc -l)" -eq "$(overlay_files | sed '/^$/d' | wc -l)" ] ||
+	fail "patches/series does not list every new file once"
 series_new_files | while read -r p f; do
-	n=$(grep -c "^+++ b/$f\$" "$t"/real/[0-9]*.patch | awk -F: '$2 > 0' | wc -l)
+	n=$( (grep -c "^+++ b/$f\$" "$t"/real/[0-9]*.patch || true) | awk -F: '$2 > 0' | wc -l)
 	[ "$n" -eq 1 ] || fail "$f is added by $n exported patches, not 1"
 	i=$(series_patches | grep -nxF "$p" | cut -d: -f1)
 	grep -q "^+++ b/$f\$" "$(printf '%s/%04d-' "$t/real" "$i")"*.patch ||

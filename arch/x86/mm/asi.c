@@ -19,6 +19,7 @@
 #define pr_fmt(fmt)	"ASI: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cpufeature.h>
 #include <linux/cpuhotplug.h>
 #include <linux/init.h>
 #include <linux/memblock.h>
@@ -26,7 +27,6 @@
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
-#include <asm/cpufeature.h>
 #include <asm/hypervisor.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>

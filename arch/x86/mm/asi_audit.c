@@ -25,9 +25,9 @@
 #include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/pagewalk.h>
+#include <linux/pgalloc.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
-#include <asm/pgalloc.h>
 
 #include "asi_internal.h"
 

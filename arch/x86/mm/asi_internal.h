@@ -7,8 +7,8 @@
 #define _X86_MM_ASI_INTERNAL_H
 
 #include <linux/asi.h>
+#include <linux/pgtable.h>
 #include <linux/spinlock.h>
-#include <asm/pgtable.h>
 
 /*
  * The restricted direct map covers [asi_dmap_start, asi_dmap_end) in

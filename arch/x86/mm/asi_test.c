@@ -572,7 +572,7 @@ static void asi_context_switch_keeps_restricted_tables(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pgd_val(asi_restricted_pgd(swapper_pg_dir)[slot]), 0UL);
 #ifdef CONFIG_EPHMAP
 	/* The ephmap installs its tables on the mm's first mapping. */
-	KUNIT_EXPECT_EQ(test, pgd_val(pgd[slot]) != 0, mm->context.ephmap != NULL);
+	KUNIT_EXPECT_EQ(test, pgd_val(pgd[slot]) != 0, !!mm->context.ephmap);
 #else
 	/* Nothing else uses the slot. */
 	KUNIT_EXPECT_EQ(test, pgd_val(pgd[slot]), 0UL);

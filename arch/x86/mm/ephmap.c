@@ -11,13 +11,13 @@
  * removes them.
  */
 #include <linux/atomic.h>
+#include <linux/cpufeature.h>
 #include <linux/cpumask.h>
 #include <linux/ephmap.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mmu_context.h>
 #include <linux/vmstat.h>
-#include <asm/cpufeature.h>
-#include <asm/mmu_context.h>
 #include <asm/tlbflush.h>
 
 unsigned long ephmap_base __ro_after_init;
@@ -186,7 +186,7 @@ bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
 	}
 	*ptep = pte_offset_kernel(pmd, pte_ring);
 	*pmdp = ephmap_pmd(mm, arch_ephmap_pmd_ring(cpu), reserve, nr);
-	ok = *pmdp != NULL;
+	ok = !!*pmdp;
 out:
 	spin_unlock(&mm->page_table_lock);
 	return ok;
