@@ -50,7 +50,9 @@ njobs() {
 overlay_files() {
 	local d
 	(cd "$TOP" && for d in $OVERLAY_DIRS; do
-		[ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '.*.swp'
+		if [ -d "$d" ]; then
+			find "$d" -type f ! -name '*~' ! -name '.*.swp'
+		fi
 	done) | LC_ALL=C sort
 }
 

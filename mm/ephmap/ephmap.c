@@ -52,7 +52,6 @@
 #include <trace/events/ephmap.h>
 
 DEFINE_STATIC_KEY_FALSE(ephmap_enabled_key);
-EXPORT_SYMBOL_GPL(ephmap_enabled_key);
 
 /* Spare batches a CPU keeps; page-table pages it keeps in reserve. */
 #define EPHMAP_SPARE_BATCHES	3
@@ -783,7 +782,6 @@ void *__ephmap_map_folio_page(struct folio *folio, size_t offset)
 		return ephmap_trace_map(addr, idx, folio, offset);
 	return addr;
 }
-EXPORT_SYMBOL_GPL(__ephmap_map_folio_page);
 
 /* Windows of more than one page; ephmap_map_folio() sends the rest on. */
 void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
@@ -792,7 +790,6 @@ void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
 	pagefault_disable();
 	return ephmap_map_slow(folio, offset, len);
 }
-EXPORT_SYMBOL_GPL(__ephmap_map_folio);
 
 /*
  * Ends the mapping at @addr, which is not the fast path's (a window of
@@ -870,7 +867,6 @@ void __ephmap_unmap(const void *addr)
 			  1);
 	ephmap_unmap_end();
 }
-EXPORT_SYMBOL_GPL(__ephmap_unmap);
 
 void ephmap_kthread_may_map(bool may)
 {
@@ -878,7 +874,6 @@ void ephmap_kthread_may_map(bool may)
 		return;
 	current->ephmap.kthread_may_map = may;
 }
-EXPORT_SYMBOL_GPL(ephmap_kthread_may_map);
 
 void ephmap_task_fork(struct task_struct *tsk)
 {
@@ -1000,7 +995,6 @@ void __ephmap_drain_all(void)
 	/* A mapper may have taken batches off the list and not be done. */
 	wait_var_event(&ephmap_releasing, !atomic_read(&ephmap_releasing));
 }
-EXPORT_SYMBOL_GPL(__ephmap_drain_all);
 
 /*
  * Folios stay referenced until their generation ends, and a CPU that stops

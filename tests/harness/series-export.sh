@@ -45,7 +45,7 @@ f=$(find "$t/out" -name '*.patch' | sort | tail -n1)
 [ -n "$f" ] || fail "no patch written"
 grep -q '^Subject: \[PATCH [0-9]*/[0-9]*\] README: say who exported it$' "$f" || fail "subject not numbered"
 grep -q '^Adds a line to README' "$f" || fail "description lost"
-grep -qE '^ README +\| +1 \+$' "$f" || fail "no diffstat"
+grep -qE '^ README +\| +1 ?\+?$' "$f" || fail "no diffstat"
 grep -q '^+++ b/mm/ephmap/ephmap.c$' "$f" || fail "the listed new files are not in the patch"
 
 echo "== a new file listed under no patch"

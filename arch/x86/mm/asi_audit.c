@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ASI auditor: walks every restricted page table and counts what
- * breaks the invariants of asi.c, namely
+ * breaks the invariants stated in asi.c, namely
  *  - a restricted direct-map entry that maps a page the normal direct map
  *    does not map, maps another page, or maps it with more permissions
  *    (writable, user, executable) or global;
@@ -312,7 +312,6 @@ unsigned long asi_audit(void)
 {
 	return asi_audit_seq(NULL);
 }
-EXPORT_SYMBOL_GPL(asi_audit);
 
 #ifdef CONFIG_DEBUG_FS
 static int asi_audit_show(struct seq_file *m, void *unused)

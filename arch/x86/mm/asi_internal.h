@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared between the ASI core (asi.c), its auditor (asi_audit.c) and its
- * KUnit tests (asi_test.c).  Nothing here is for other users.
+ * Shared between the files of ASI (arch/x86/mm/asi*.c), its auditor
+ * (asi_audit.c) and its KUnit tests (asi_test.c).  Nothing here is for
+ * other users.
  */
 #ifndef _X86_MM_ASI_INTERNAL_H
 #define _X86_MM_ASI_INTERNAL_H
@@ -9,6 +10,8 @@
 #include <linux/asi.h>
 #include <linux/pgtable.h>
 #include <linux/spinlock.h>
+#include <asm/msr.h>
+#include <asm/nospec-branch.h>
 
 /*
  * The restricted direct map covers [asi_dmap_start, asi_dmap_end) in
@@ -59,11 +62,39 @@ void asi_dmap_sync_block(unsigned long addr);
 bool asi_pgd_translates(pgd_t *pgd, unsigned long addr);
 
 unsigned long asi_audit_seq(struct seq_file *m);
-long asi_nr_pgtable_pages(void);
 /* GFP_USER requests an allocator made non-sensitive, by allocator. */
 long asi_nonsensitive_count(enum asi_nonsensitive_site site);
+
+/* asi_pgtable.c */
+long asi_nr_pgtable_pages(void);
+void *asi_alloc_table(void);
+bool asi_walk_translates(pgd_t *pgd_base, unsigned long addr, bool restricted);
+
+/* asi_dmap.c */
+int asi_build_restricted_kernel(void);
+
+/* asi_actions.c: what a CPU runs on exit and on re-entry. */
+#define ASI_ACTION_IBPB		BIT(0)
+#define ASI_ACTION_L1D		BIT(1)
+#define ASI_ACTION_VERW		BIT(2)
+
+extern unsigned int asi_exit_actions, asi_reenter_actions;
+
+void asi_actions_init(void);
 unsigned int asi_exit_action_mask(void);
 unsigned int asi_reenter_action_mask(void);
 void asi_format_actions(struct seq_file *m, unsigned int actions);
+
+static __always_inline void asi_run_actions(unsigned int actions)
+{
+	if (!actions)
+		return;
+	if (actions & ASI_ACTION_IBPB)
+		native_wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+	if (actions & ASI_ACTION_L1D)
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	if (actions & ASI_ACTION_VERW)
+		x86_clear_cpu_buffers();
+}
 
 #endif /* _X86_MM_ASI_INTERNAL_H */

@@ -5,7 +5,7 @@
  * Every PGD is an 8 KiB pair (the layout PTI uses): the first page holds
  * the normal tables, the second the restricted ones.  The restricted PGD
  * shares the user half and every kernel entry with the normal one, except
- * the direct map, which points to a separate copy (arch/x86/mm/asi.c) in
+ * the direct map, which points to a separate copy (arch/x86/mm/asi_dmap.c) in
  * which sensitive 2 MiB blocks are not present.  CR3 bit PAGE_SHIFT tells
  * which of the pair is loaded, so an exit or an entry flips one bit and
  * never needs to know which mm is current.
