@@ -9,10 +9,10 @@
  */
 #define pr_fmt(fmt)	"ASI: " fmt
 
+#include <linux/cpufeature.h>
 #include <linux/init.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
-#include <asm/cpufeature.h>
 
 #include "asi_internal.h"
 
