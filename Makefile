@@ -94,7 +94,7 @@ series-check: source initramfs
 	@scripts/series-check
 
 clean:
-	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/obj-series build/guest build/logs build/series build/series-check
+	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/obj-series build/obj-series-noasi build/guest build/logs build/series build/series-check
 
 distclean:
 	rm -rf build
