@@ -126,7 +126,8 @@ ensure_deb_src() {
 }
 
 # Fails unless every overlay file given is listed once in the series, under
-# the patch it arrives with, and every listed file exists.
+# the patch it arrives with, and every listed file is one of them.  A
+# series that lists none passes (export-series refuses that itself).
 check_series_new_files() {
 	local listed dup f
 	[ -f "${PATCHES_DIR:-$TOP/patches}/series" ] || return 0
