@@ -126,7 +126,6 @@ def cycles(str1, bs, ev, cmdline):
     c = str1 * p("cpi") + bs / p("copy_bytes_per_cycle")
     c += ev.get("asi_exits", 0) * exit_cost(exit_a)
     c += ev.get("asi_reentries", 0) * reenter_cost(reenter_a)
-    c += ev.get("ephmap_flush_page", 0) * p("invlpg")
     c += ev.get("ephmap_flush_all", 0) * p("cr3_switch")
     c += ev.get("ephmap_flush_remote", 0) * p("remote_flush")
     return c

@@ -3,10 +3,10 @@
 # one "NAME DIR FILE SIZE RW BS NUMJOBS ENGINE" per line, which bench/run
 # puts before this script), and per job
 #   @@bench JOB READ_IOPS WRITE_IOPS READ_KIB WRITE_KIB@@
-#   @@events JOB KIB ASI_EXITS ASI_REENTRIES EPHMAP_MAPS FLUSH_PAGE FLUSH_ALL FLUSH_REMOTE@@
+#   @@events JOB KIB ASI_EXITS ASI_REENTRIES EPHMAP_MAPS FLUSH_ALL FLUSH_REMOTE@@
 #   @@json JOB FIO-JSON@@
-# the second with what /proc/vmstat counted during the job (exits of both
-# causes; the ephmap's pages invalidated one by one, full local flushes
+# the second with what /proc/vmstat and the ephmap's debugfs stats counted
+# during the job (exits of both causes; the ephmap's full local flushes
 # and CPUs sent a flush IPI), "-" where the kernel has no such counter:
 # those of the job
 # less those of the same job run for half the time, over the data moved
@@ -40,7 +40,10 @@ layout() { # dir file size
 	sync
 }
 
-# The counters of an @@events line.
+# The counters of an @@events line: flush_all and flush_remote are in
+# the ephmap's stats, whose names /proc/vmstat does not use.
+ephmap_stats=/sys/kernel/debug/ephmap/stats
+[ -r $ephmap_stats ] || ephmap_stats=
 events() {
 	awk '{ v[$1] = $2 }
 	function get(n) { return (n in v) ? v[n] : "-" }
@@ -48,9 +51,8 @@ events() {
 	END {
 		print sum(get("asi_exit_fault"), get("asi_exit_explicit")),
 		      get("asi_reenter"), get("ephmap_map"),
-		      get("ephmap_flush_page"), get("ephmap_flush_all"),
-		      get("ephmap_flush_remote")
-	}' /proc/vmstat
+		      get("flush_all"), get("flush_remote")
+	}' /proc/vmstat $ephmap_stats
 }
 
 fio_job() { # job dir file size rw bs numjobs engine [fio options...]

@@ -42,8 +42,7 @@ def parse_out(path):
                 j["read_kib"], j["write_kib"] = r_kib, w_kib
             elif kind == "events":
                 names = ["kib", "asi_exits", "asi_reentries", "ephmap_maps",
-                         "ephmap_flush_page", "ephmap_flush_all",
-                         "ephmap_flush_remote"]
+                         "ephmap_flush_all", "ephmap_flush_remote"]
                 vals = rest.split()
                 j["steady_events"] = {
                     n: (None if v == "-" else int(v))

@@ -34,6 +34,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/vmstat.h>
 #include <linux/workqueue.h>
@@ -80,6 +81,33 @@ static void zero_block(struct page *page, unsigned int order, bool free)
 
 /* Flips that failed, injected ones included; the block kept its kind. */
 static atomic_long_t flip_failures = ATOMIC_LONG_INIT(0);
+
+struct page_sensitivity_stats {
+	unsigned long count[NR_PS_STATS];
+};
+
+static DEFINE_PER_CPU(struct page_sensitivity_stats, page_sensitivity_stats);
+
+static inline void ps_stat_inc(enum page_sensitivity_stat_item item)
+{
+	this_cpu_inc(page_sensitivity_stats.count[item]);
+}
+
+unsigned long page_sensitivity_stat_cpu(enum page_sensitivity_stat_item item,
+					int cpu)
+{
+	return per_cpu(page_sensitivity_stats, cpu).count[item];
+}
+
+unsigned long page_sensitivity_stat_sum(enum page_sensitivity_stat_item item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += page_sensitivity_stat_cpu(item, cpu);
+	return sum;
+}
 
 static int __flip_block(struct page *page, unsigned int order,
 			bool sensitive, bool free)
@@ -235,7 +263,7 @@ static struct page *rmqueue_other_kind(struct zone *zone, unsigned int order,
 		return NULL;
 	page = rmqueue_block(zone, order, other, alloc_flags);
 	if (page)
-		count_vm_event(ASI_ALLOC_FALLBACK);
+		ps_stat_inc(PS_STAT_ALLOC_FALLBACK);
 	return page;
 }
 
@@ -257,7 +285,7 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
 					  sensitive, other);
 		if (!page) {
-			count_vm_event(ASI_ALLOC_NOFLIP);
+			ps_stat_inc(PS_STAT_ALLOC_NOFLIP);
 			if (gfp & __GFP_KSWAPD_RECLAIM)
 				wakeup_kswapd(zone, gfp, pageblock_order,
 					      zone_idx(zone));
@@ -272,7 +300,7 @@ struct page *__rmqueue_flip(struct zone *zone, unsigned int order,
 	else
 		page = rmqueue_block(zone, block_order, other, alloc_flags);
 	if (!page) {
-		count_vm_event(ASI_FLIP_NOBLOCK);
+		ps_stat_inc(PS_STAT_FLIP_NOBLOCK);
 		page = rmqueue_other_kind(zone, order, gfp, alloc_flags,
 					  sensitive, other);
 		if (!page)
@@ -383,7 +411,7 @@ unsigned long page_sensitivity_mismatches(struct zone *zone)
 
 #ifdef CONFIG_DEBUG_FS
 /*
- * /sys/kernel/debug/page_sensitivity: per zone, pageblocks by sensitivity
+ * /sys/kernel/debug/page_sensitivity/zones: per zone, pageblocks by sensitivity
  * and free pages by sensitivity, order and migratetype (what
  * /proc/pagetypeinfo shows summed over both sensitivities).
  */
@@ -420,7 +448,7 @@ static void show_zone(struct seq_file *m, struct zone *zone)
 		   zone->name, free[1], free[0]);
 }
 
-static int page_sensitivity_show(struct seq_file *m, void *v)
+static int page_sensitivity_zones_show(struct seq_file *m, void *v)
 {
 	struct zone *zone;
 
@@ -432,12 +460,35 @@ static int page_sensitivity_show(struct seq_file *m, void *v)
 		show_zone(m, zone);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(page_sensitivity);
+DEFINE_SHOW_ATTRIBUTE(page_sensitivity_zones);
+
+static const char *const page_sensitivity_stat_names[] = {
+	[PS_STAT_FLIP_NOBLOCK]		= "flip_noblock",
+	[PS_STAT_ALLOC_FALLBACK]	= "alloc_fallback",
+	[PS_STAT_ALLOC_NOFLIP]		= "alloc_noflip",
+};
+
+static_assert(ARRAY_SIZE(page_sensitivity_stat_names) == NR_PS_STATS);
+
+static int page_sensitivity_stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < NR_PS_STATS; i++)
+		seq_printf(m, "%s %lu\n", page_sensitivity_stat_names[i],
+			   page_sensitivity_stat_sum(i));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(page_sensitivity_stats);
 
 static int __init page_sensitivity_debugfs_init(void)
 {
-	debugfs_create_file("page_sensitivity", 0400, NULL, NULL,
-			    &page_sensitivity_fops);
+	struct dentry *dir = debugfs_create_dir("page_sensitivity", NULL);
+
+	debugfs_create_file("zones", 0400, dir, NULL,
+			    &page_sensitivity_zones_fops);
+	debugfs_create_file("stats", 0444, dir, NULL,
+			    &page_sensitivity_stats_fops);
 	return 0;
 }
 late_initcall(page_sensitivity_debugfs_init);

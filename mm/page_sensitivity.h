@@ -47,6 +47,22 @@ int contig_range_set_sensitivity(unsigned long start, unsigned long end,
 int bootmem_folio_set_sensitivity(struct folio *folio, gfp_t gfp);
 
 /*
+ * Debugging counters, in /sys/kernel/debug/page_sensitivity/stats;
+ * /proc/vmstat has only the flips themselves.
+ */
+enum page_sensitivity_stat_item {
+	PS_STAT_FLIP_NOBLOCK,		/* no whole free block to flip */
+	PS_STAT_ALLOC_FALLBACK,		/* movable, from the other kind */
+	PS_STAT_ALLOC_NOFLIP,		/* could not sleep, so not flip */
+	NR_PS_STATS
+};
+
+/* @cpu's count of @item; and the sum over all CPUs, which the file shows. */
+unsigned long page_sensitivity_stat_cpu(enum page_sensitivity_stat_item item,
+					int cpu);
+unsigned long page_sensitivity_stat_sum(enum page_sensitivity_stat_item item);
+
+/*
  * The buddy lists of @freetype are empty: get a page of @order from those
  * of the other sensitivity, flipping a whole free block when @gfp allows.
  * Called with no lock held.

@@ -24,6 +24,11 @@ static unsigned long this_cpu_event(enum vm_event_item item)
 	return __this_cpu_read(vm_event_states.event[item]);
 }
 
+static unsigned long this_cpu_stat(enum page_sensitivity_stat_item item)
+{
+	return page_sensitivity_stat_cpu(item, raw_smp_processor_id());
+}
+
 static unsigned long all_cpus_event(enum vm_event_item item)
 {
 	unsigned long sum = 0;
@@ -247,8 +252,8 @@ static void atomic_allocations_never_flip(struct kunit *test)
 
 	local_irq_save(flags);
 	flips = this_cpu_flips();
-	noflip = this_cpu_event(ASI_ALLOC_NOFLIP);
-	fallback = this_cpu_event(ASI_ALLOC_FALLBACK);
+	noflip = this_cpu_stat(PS_STAT_ALLOC_NOFLIP);
+	fallback = this_cpu_stat(PS_STAT_ALLOC_FALLBACK);
 
 	page = __rmqueue_flip(zone, 0, GFP_ATOMIC, 0, sens);
 	kernel = __rmqueue_flip(zone, 0, GFP_ATOMIC, 0, nonsens);
@@ -258,8 +263,8 @@ static void atomic_allocations_never_flip(struct kunit *test)
 				      (i & 1 ? __GFP_SENSITIVE : 0));
 
 	KUNIT_EXPECT_EQ(test, this_cpu_flips() - flips, 0UL);
-	KUNIT_EXPECT_GE(test, this_cpu_event(ASI_ALLOC_NOFLIP) - noflip, 2UL);
-	KUNIT_EXPECT_GE(test, this_cpu_event(ASI_ALLOC_FALLBACK) - fallback, 1UL);
+	KUNIT_EXPECT_GE(test, this_cpu_stat(PS_STAT_ALLOC_NOFLIP) - noflip, 2UL);
+	KUNIT_EXPECT_GE(test, this_cpu_stat(PS_STAT_ALLOC_FALLBACK) - fallback, 1UL);
 	local_irq_restore(flags);
 
 	KUNIT_EXPECT_NULL(test, page);
@@ -458,14 +463,14 @@ static void atomic_allocations_after_user_flips_succeed(struct kunit *test)
 	burst = kvcalloc(n, sizeof(*burst), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, burst);
 
-	noflip = all_cpus_event(ASI_ALLOC_NOFLIP);
+	noflip = page_sensitivity_stat_sum(PS_STAT_ALLOC_NOFLIP);
 	local_irq_disable();
 	for (i = 0; i < n; i++) {
 		burst[i] = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
 		failed += !burst[i];
 	}
 	local_irq_enable();
-	noflip = all_cpus_event(ASI_ALLOC_NOFLIP) - noflip;
+	noflip = page_sensitivity_stat_sum(PS_STAT_ALLOC_NOFLIP) - noflip;
 	for (i = 0; i < n; i++)
 		if (burst[i])
 			__free_page(burst[i]);

@@ -36,6 +36,28 @@
 
 DECLARE_STATIC_KEY_FALSE(ephmap_enabled_key);
 
+/*
+ * Debugging counters, summed over CPUs in /sys/kernel/debug/ephmap/stats;
+ * /proc/vmstat has only ephmap_map and ephmap_fallback.  The first four
+ * are why a mapping got the direct map (the ephmap_fallback tracepoint's
+ * reasons).
+ */
+enum ephmap_stat_item {
+	EPHMAP_STAT_FALLBACK_NO_MM,
+	EPHMAP_STAT_FALLBACK_CONTEXT,
+	EPHMAP_STAT_FALLBACK_NESTING,
+	EPHMAP_STAT_FALLBACK_RESERVE,
+	EPHMAP_STAT_MAP_PMD,
+	EPHMAP_STAT_MISUSE,
+	EPHMAP_STAT_FLUSH_ALL,
+	EPHMAP_STAT_FLUSH_REMOTE,
+	NR_EPHMAP_STATS
+};
+
+/* @cpu's count of @item; and the sum over all CPUs, which the file shows. */
+unsigned long ephmap_stat_cpu(enum ephmap_stat_item item, int cpu);
+unsigned long ephmap_stat_sum(enum ephmap_stat_item item);
+
 /* Whether mappings go through the ephmap at all (boot parameter ephmap=). */
 static __always_inline bool ephmap_enabled(void)
 {

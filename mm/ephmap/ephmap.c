@@ -37,9 +37,11 @@
 #include <linux/init.h>
 #include <linux/llist.h>
 #include <linux/log2.h>
+#include <linux/percpu.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
@@ -160,9 +162,36 @@ static int __init ephmap_parse_param(char *arg)
 }
 early_param("ephmap", ephmap_parse_param);
 
-static void ephmap_count_fallback(enum vm_event_item why, struct folio *folio)
+struct ephmap_stats {
+	unsigned long count[NR_EPHMAP_STATS];
+};
+
+static DEFINE_PER_CPU(struct ephmap_stats, ephmap_stats);
+
+static inline void ephmap_stat_add(enum ephmap_stat_item item, unsigned long n)
 {
-	count_vm_event(why);
+	this_cpu_add(ephmap_stats.count[item], n);
+}
+
+unsigned long ephmap_stat_cpu(enum ephmap_stat_item item, int cpu)
+{
+	return per_cpu(ephmap_stats, cpu).count[item];
+}
+
+unsigned long ephmap_stat_sum(enum ephmap_stat_item item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += ephmap_stat_cpu(item, cpu);
+	return sum;
+}
+
+static void ephmap_count_fallback(enum ephmap_stat_item why, struct folio *folio)
+{
+	count_vm_event(EPHMAP_FALLBACK);
+	ephmap_stat_add(why, 1);
 	trace_ephmap_fallback(why, folio_pfn(folio));
 }
 
@@ -174,16 +203,19 @@ static void ephmap_count_fallback(enum vm_event_item why, struct folio *folio)
  * declared that it copies that mm's own data.  And only where the mm's
  * tables are the loaded ones (not under efi_mm or poking_mm).
  */
-static enum vm_event_item ephmap_context_ok(struct ephmap_cpu *ec,
-					    struct mm_struct *mm)
+static bool ephmap_context_ok(struct ephmap_cpu *ec, struct mm_struct *mm,
+			      enum ephmap_stat_item *why)
 {
-	if (!mm)
-		return in_task() ? EPHMAP_FALLBACK_NO_MM : EPHMAP_FALLBACK_CONTEXT;
+	*why = EPHMAP_STAT_FALLBACK_CONTEXT;
+	if (!mm) {
+		if (in_task())
+			*why = EPHMAP_STAT_FALLBACK_NO_MM;
+		return false;
+	}
 	if (!in_task() || !ec->window || !arch_ephmap_mm_loaded(mm))
-		return EPHMAP_FALLBACK_CONTEXT;
-	if ((current->flags & PF_KTHREAD) && !current->ephmap.kthread_may_map)
-		return EPHMAP_FALLBACK_CONTEXT;
-	return 0;
+		return false;
+	return !(current->flags & PF_KTHREAD) ||
+	       current->ephmap.kthread_may_map;
 }
 
 static void ephmap_queue_refill(struct ephmap_cpu *ec)
@@ -505,7 +537,7 @@ static void ephmap_new_generation(struct ephmap_cpu *ec, struct mm_struct *mm,
 static void ephmap_flush_generation(struct ephmap_cpu *ec)
 {
 	arch_ephmap_flush_local();
-	count_vm_event(EPHMAP_FLUSH_ALL);
+	ephmap_stat_add(EPHMAP_STAT_FLUSH_ALL, 1);
 	trace_ephmap_flush(false, 0, ec->pte.next + ec->pmd.next);
 }
 
@@ -619,7 +651,7 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 	struct ephmap_cpu *ec = this_cpu_ptr(&ephmap_cpu);
 	struct mm_struct *mm = current->mm;
 	unsigned long first, nr, pfn, addr;
-	enum vm_event_item why;
+	enum ephmap_stat_item why;
 	unsigned int i;
 	bool pmd;
 	int idx;
@@ -629,7 +661,7 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 		      len > folio_size(folio) - offset,
 		      "window [%zu, +%zu) is outside a folio of %zu bytes\n",
 		      offset, len, folio_size(folio))) {
-		count_vm_event(EPHMAP_MISUSE);
+		ephmap_stat_add(EPHMAP_STAT_MISUSE, 1);
 		goto fail;
 	}
 
@@ -642,15 +674,14 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 		if (folio_size(folio) < PMD_SIZE ||
 		    !IS_ALIGNED(pfn, PTRS_PER_PMD) ||
 		    ((offset ^ (offset + len - 1)) & PMD_MASK)) {
-			count_vm_event(EPHMAP_MISUSE);
+			ephmap_stat_add(EPHMAP_STAT_MISUSE, 1);
 			goto fail;
 		}
 	} else {
 		pfn = folio_pfn(folio) + first;
 	}
 
-	why = ephmap_context_ok(ec, mm);
-	if (why) {
+	if (!ephmap_context_ok(ec, mm, &why)) {
 		ephmap_count_fallback(why, folio);
 		return folio_address(folio) + offset;
 	}
@@ -659,19 +690,20 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 	 * old one: its generation cannot end yet.
 	 */
 	if (ec->mm != mm && ephmap_may_hold()) {
-		ephmap_count_fallback(EPHMAP_FALLBACK_CONTEXT, folio);
+		ephmap_count_fallback(EPHMAP_STAT_FALLBACK_CONTEXT, folio);
 		return folio_address(folio) + offset;
 	}
 	if (ec->mm != mm && !ephmap_switch_mm(ec, mm)) {
-		ephmap_count_fallback(EPHMAP_FALLBACK_RESERVE, folio);
+		ephmap_count_fallback(EPHMAP_STAT_FALLBACK_RESERVE, folio);
 		return folio_address(folio) + offset;
 	}
 
 	idx = ephmap_ring_take(ec, pmd ? &ec->pmd : &ec->pte, pmd ? 1 : nr,
 			       folio);
 	if (idx < 0) {
-		ephmap_count_fallback(idx == -ENOSPC ? EPHMAP_FALLBACK_NESTING :
-				      EPHMAP_FALLBACK_RESERVE, folio);
+		ephmap_count_fallback(idx == -ENOSPC ?
+				      EPHMAP_STAT_FALLBACK_NESTING :
+				      EPHMAP_STAT_FALLBACK_RESERVE, folio);
 		return folio_address(folio) + offset;
 	}
 
@@ -681,7 +713,7 @@ static noinline void *ephmap_map_slow(struct folio *folio, size_t offset,
 		folio_get(folio);
 		addr = ec->pmd.va + (unsigned long)idx * PMD_SIZE +
 		       (offset & ~PMD_MASK);
-		count_vm_event(EPHMAP_MAP_PMD);
+		ephmap_stat_add(EPHMAP_STAT_MAP_PMD, 1);
 	} else {
 		for (i = 0; i < nr; i++) {
 			set_pte((pte_t *)ec->pte.table + idx + i,
@@ -826,7 +858,7 @@ static void ephmap_unmap_entries(struct ephmap_cpu *ec, unsigned long addr)
 not_mapped:
 	VM_WARN_ONCE(1, "unmap of %#lx, which this CPU does not have mapped\n",
 		     addr);
-	count_vm_event(EPHMAP_MISUSE);
+	ephmap_stat_add(EPHMAP_STAT_MISUSE, 1);
 }
 
 /*
@@ -927,7 +959,7 @@ static void ephmap_release_fn(struct work_struct *work)
 		if (flushed)
 			continue;
 		cpus = arch_ephmap_flush_mm(b->mm, ephmap_flush_skip(list, b));
-		count_vm_events(EPHMAP_FLUSH_REMOTE, cpus);
+		ephmap_stat_add(EPHMAP_STAT_FLUSH_REMOTE, cpus);
 		trace_ephmap_flush(true, cpus, ephmap_batch_maps(b));
 	}
 	llist_for_each_entry_safe(b, t, list, node) {
@@ -1292,10 +1324,35 @@ static int ephmap_drain_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(ephmap_drain_fops, NULL, ephmap_drain_set, "%llu\n");
 
+static const char *const ephmap_stat_names[] = {
+	[EPHMAP_STAT_FALLBACK_NO_MM]	= "fallback_no_mm",
+	[EPHMAP_STAT_FALLBACK_CONTEXT]	= "fallback_context",
+	[EPHMAP_STAT_FALLBACK_NESTING]	= "fallback_nesting",
+	[EPHMAP_STAT_FALLBACK_RESERVE]	= "fallback_reserve",
+	[EPHMAP_STAT_MAP_PMD]		= "map_pmd",
+	[EPHMAP_STAT_MISUSE]		= "misuse",
+	[EPHMAP_STAT_FLUSH_ALL]		= "flush_all",
+	[EPHMAP_STAT_FLUSH_REMOTE]	= "flush_remote",
+};
+
+static_assert(ARRAY_SIZE(ephmap_stat_names) == NR_EPHMAP_STATS);
+
+static int ephmap_stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < NR_EPHMAP_STATS; i++)
+		seq_printf(m, "%s %lu\n", ephmap_stat_names[i],
+			   ephmap_stat_sum(i));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ephmap_stats);
+
 static int __init ephmap_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("ephmap", NULL);
 
+	debugfs_create_file("stats", 0444, dir, NULL, &ephmap_stats_fops);
 	debugfs_create_file("pgtable_pages", 0444, dir, NULL,
 			    &ephmap_pgtables_fops);
 	debugfs_create_file("mm_pgtable_pages", 0444, dir, NULL,

@@ -94,7 +94,7 @@ static void ephmap_test_expect_warn_end(void)
 	pr_info("ephmap_test: expect WARN end\n");
 }
 
-/* ---- vmstat events ----------------------------------------------------- */
+/* ---- Events: /proc/vmstat's and the debugfs stats ---------------------- */
 
 struct ephmap_test_events {
 	unsigned long map;
@@ -104,7 +104,6 @@ struct ephmap_test_events {
 	unsigned long nesting;
 	unsigned long reserve;
 	unsigned long misuse;
-	unsigned long flush_page;
 	unsigned long flush_all;
 	unsigned long flush_remote;
 };
@@ -125,15 +124,14 @@ static unsigned long ephmap_test_event(enum vm_event_item item)
 static void ephmap_test_read_events(struct ephmap_test_events *ev)
 {
 	ev->map = ephmap_test_event(EPHMAP_MAP);
-	ev->map_pmd = ephmap_test_event(EPHMAP_MAP_PMD);
-	ev->no_mm = ephmap_test_event(EPHMAP_FALLBACK_NO_MM);
-	ev->context = ephmap_test_event(EPHMAP_FALLBACK_CONTEXT);
-	ev->nesting = ephmap_test_event(EPHMAP_FALLBACK_NESTING);
-	ev->reserve = ephmap_test_event(EPHMAP_FALLBACK_RESERVE);
-	ev->misuse = ephmap_test_event(EPHMAP_MISUSE);
-	ev->flush_page = ephmap_test_event(EPHMAP_FLUSH_PAGE);
-	ev->flush_all = ephmap_test_event(EPHMAP_FLUSH_ALL);
-	ev->flush_remote = ephmap_test_event(EPHMAP_FLUSH_REMOTE);
+	ev->map_pmd = ephmap_stat_sum(EPHMAP_STAT_MAP_PMD);
+	ev->no_mm = ephmap_stat_sum(EPHMAP_STAT_FALLBACK_NO_MM);
+	ev->context = ephmap_stat_sum(EPHMAP_STAT_FALLBACK_CONTEXT);
+	ev->nesting = ephmap_stat_sum(EPHMAP_STAT_FALLBACK_NESTING);
+	ev->reserve = ephmap_stat_sum(EPHMAP_STAT_FALLBACK_RESERVE);
+	ev->misuse = ephmap_stat_sum(EPHMAP_STAT_MISUSE);
+	ev->flush_all = ephmap_stat_sum(EPHMAP_STAT_FLUSH_ALL);
+	ev->flush_remote = ephmap_stat_sum(EPHMAP_STAT_FLUSH_REMOTE);
 }
 
 /* One event as counted on this CPU; call pinned or mapped. */
@@ -146,6 +144,11 @@ static unsigned long ephmap_test_this_cpu_event(enum vm_event_item item)
 #endif
 }
 
+static unsigned long ephmap_test_this_cpu_stat(enum ephmap_stat_item item)
+{
+	return ephmap_stat_cpu(item, raw_smp_processor_id());
+}
+
 /*
  * This CPU's share only: with a mapping held, nothing else runs here but
  * interrupts, so what moves is the case's own doing.
@@ -153,21 +156,20 @@ static unsigned long ephmap_test_this_cpu_event(enum vm_event_item item)
 static void ephmap_test_read_this_cpu_events(struct ephmap_test_events *ev)
 {
 	ev->map = ephmap_test_this_cpu_event(EPHMAP_MAP);
-	ev->map_pmd = ephmap_test_this_cpu_event(EPHMAP_MAP_PMD);
-	ev->no_mm = ephmap_test_this_cpu_event(EPHMAP_FALLBACK_NO_MM);
-	ev->context = ephmap_test_this_cpu_event(EPHMAP_FALLBACK_CONTEXT);
-	ev->nesting = ephmap_test_this_cpu_event(EPHMAP_FALLBACK_NESTING);
-	ev->reserve = ephmap_test_this_cpu_event(EPHMAP_FALLBACK_RESERVE);
-	ev->misuse = ephmap_test_this_cpu_event(EPHMAP_MISUSE);
-	ev->flush_page = ephmap_test_this_cpu_event(EPHMAP_FLUSH_PAGE);
-	ev->flush_all = ephmap_test_this_cpu_event(EPHMAP_FLUSH_ALL);
-	ev->flush_remote = ephmap_test_this_cpu_event(EPHMAP_FLUSH_REMOTE);
+	ev->map_pmd = ephmap_test_this_cpu_stat(EPHMAP_STAT_MAP_PMD);
+	ev->no_mm = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_NO_MM);
+	ev->context = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_CONTEXT);
+	ev->nesting = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_NESTING);
+	ev->reserve = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_RESERVE);
+	ev->misuse = ephmap_test_this_cpu_stat(EPHMAP_STAT_MISUSE);
+	ev->flush_all = ephmap_test_this_cpu_stat(EPHMAP_STAT_FLUSH_ALL);
+	ev->flush_remote = ephmap_test_this_cpu_stat(EPHMAP_STAT_FLUSH_REMOTE);
 }
 
 /* Full local flushes counted on this CPU; call pinned or mapped. */
 static unsigned long ephmap_test_this_cpu_flushes(void)
 {
-	return ephmap_test_this_cpu_event(EPHMAP_FLUSH_ALL);
+	return ephmap_test_this_cpu_stat(EPHMAP_STAT_FLUSH_ALL);
 }
 
 /* Expect @field to have moved by exactly @n between @before and @after. */
@@ -177,7 +179,7 @@ static unsigned long ephmap_test_this_cpu_flushes(void)
 			KUNIT_EXPECT_EQ_MSG(test,				\
 					    (after).field - (before).field,	\
 					    (unsigned long)(n),			\
-					    "vmstat event: " #field);		\
+					    "event: " #field);		\
 	} while (0)
 
 /* Expect no mapping to have fallen back or been refused. */
@@ -670,7 +672,7 @@ static void ephmap_test_nesting_is_bounded_by_the_ring(struct kunit *test)
 	pc = preempt_count();
 	pf = current->pagefault_disabled;
 	for (inner_maps = 0; inner_maps < 2 * EPHMAP_RING_SLOTS; inner_maps++) {
-		nesting0 = ephmap_test_this_cpu_event(EPHMAP_FALLBACK_NESTING);
+		nesting0 = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_NESTING);
 		a = ephmap_map_whole_folio(inner);
 		if (a == folio_address(inner)) {
 			direct = a;
@@ -684,7 +686,7 @@ static void ephmap_test_nesting_is_bounded_by_the_ring(struct kunit *test)
 		ephmap_unmap(a);
 	}
 	/* Counted by the map that fell back, and by it alone. */
-	nesting_at = ephmap_test_this_cpu_event(EPHMAP_FALLBACK_NESTING) -
+	nesting_at = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_NESTING) -
 		     nesting0;
 	if (direct)
 		direct_reads = ephmap_test_reads(direct, 99, 0, PAGE_SIZE);
@@ -960,8 +962,7 @@ static void ephmap_test_check_cycles(struct kunit *test, const char *what,
 {
 	unsigned long maps = after->map - before->map;
 	unsigned long all = after->flush_all - before->flush_all;
-	unsigned long inval = all + (after->flush_page - before->flush_page) +
-			      (after->flush_remote - before->flush_remote);
+	unsigned long inval = all + (after->flush_remote - before->flush_remote);
 
 	KUNIT_EXPECT_EQ_MSG(test, c->moved, 0UL, "%s", what);
 	KUNIT_EXPECT_EQ_MSG(test, c->outside, 0UL, "%s: not in the ring", what);
@@ -972,9 +973,9 @@ static void ephmap_test_check_cycles(struct kunit *test, const char *what,
 			    what);
 	/* At most one invalidation per 64 mappings... */
 	KUNIT_EXPECT_LE_MSG(test, inval * 64, maps,
-			    "%s: %lu full, %lu page, %lu remote flushes for %lu maps",
-			    what, all, after->flush_page - before->flush_page,
-			    after->flush_remote - before->flush_remote, maps);
+			    "%s: %lu full, %lu remote flushes for %lu maps",
+			    what, all, after->flush_remote - before->flush_remote,
+			    maps);
 	/* ... and one full flush per ring, plus a partial generation. */
 	KUNIT_EXPECT_LE_MSG(test, all * EPHMAP_RING_SLOTS,
 			    maps + EPHMAP_RING_SLOTS,
@@ -2471,7 +2472,6 @@ static void ephmap_test_off_maps_through_direct_map(struct kunit *test)
 	EPHMAP_EXPECT_EVENTS(test, before, after, map, 0);
 	EPHMAP_EXPECT_EVENTS(test, before, after, map_pmd, 0);
 	EPHMAP_EXPECT_NO_FALLBACK(test, before, after);
-	EPHMAP_EXPECT_EVENTS(test, before, after, flush_page, 0);
 	EPHMAP_EXPECT_EVENTS(test, before, after, flush_all, 0);
 	EPHMAP_EXPECT_EVENTS(test, before, after, flush_remote, 0);
 }

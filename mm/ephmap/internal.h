@@ -8,7 +8,7 @@
 /*
  * Live slots a ring wrap can carry over.  With more held, the wrap waits
  * for them to end, and a mapping that needed it gets the direct map
- * (EPHMAP_FALLBACK_NESTING).
+ * (fallback_nesting in the stats).
  */
 #define EPHMAP_CARRY_MAX	64
 

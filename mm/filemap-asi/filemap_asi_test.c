@@ -165,7 +165,7 @@ static const struct cred *fasi_test_user_cred(struct kunit *test)
 	return cred;
 }
 
-/* ---- vmstat events ----------------------------------------------------- */
+/* ---- Events: /proc/vmstat's and the ephmap's debugfs stats ------------- */
 
 struct fasi_test_events {
 	unsigned long map;
@@ -182,19 +182,24 @@ static unsigned long fasi_test_event(enum vm_event_item item)
 	return per_cpu(vm_event_states, raw_smp_processor_id()).event[item];
 }
 
+static unsigned long fasi_test_stat(enum ephmap_stat_item item)
+{
+	return ephmap_stat_cpu(item, raw_smp_processor_id());
+}
+
 static void fasi_test_read_events(struct fasi_test_events *ev)
 {
 	ev->map = fasi_test_event(EPHMAP_MAP);
-	ev->map_pmd = fasi_test_event(EPHMAP_MAP_PMD);
+	ev->map_pmd = fasi_test_stat(EPHMAP_STAT_MAP_PMD);
 	/*
-	 * Not EPHMAP_FALLBACK_NO_MM: kernel threads without an mm count it
+	 * Not fallback_no_mm: kernel threads without an mm count it
 	 * whenever they zero a new page-cache folio, and a case always has
 	 * its mm.
 	 */
-	ev->fallback = fasi_test_event(EPHMAP_FALLBACK_CONTEXT) +
-		       fasi_test_event(EPHMAP_FALLBACK_NESTING) +
-		       fasi_test_event(EPHMAP_FALLBACK_RESERVE) +
-		       fasi_test_event(EPHMAP_MISUSE);
+	ev->fallback = fasi_test_stat(EPHMAP_STAT_FALLBACK_CONTEXT) +
+		       fasi_test_stat(EPHMAP_STAT_FALLBACK_NESTING) +
+		       fasi_test_stat(EPHMAP_STAT_FALLBACK_RESERVE) +
+		       fasi_test_stat(EPHMAP_STAT_MISUSE);
 }
 
 /*

@@ -10,11 +10,16 @@
 set -e
 . /tests/lib.sh
 ephmap_expect_on
-info=/sys/kernel/debug/page_sensitivity
+info=/sys/kernel/debug/page_sensitivity/zones
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
-counters="asi_flip_sensitive asi_flip_nonsensitive asi_flip_noblock asi_alloc_fallback asi_alloc_noflip"
+st() { sed -n "s/^$1 //p" $alloc_stats; }
+counters="asi_flip_sensitive asi_flip_nonsensitive"
+debug_counters="flip_noblock alloc_fallback alloc_noflip"
 for c in $counters; do
 	[ -n "$(vm $c)" ] || { echo "FAIL: /proc/vmstat has no $c"; exit 1; }
+done
+for c in $debug_counters; do
+	[ -n "$(st $c)" ] || { echo "FAIL: $alloc_stats has no $c"; exit 1; }
 done
 [ -r $info ] || { echo "FAIL: $info missing"; exit 1; }
 # Sums field N (after the word "sensitive"/"nonsensitive") over zones.
@@ -24,6 +29,9 @@ sum_free() { awk -v k="$1" '/ free pages: / { for (i = 1; i < NF; i++) if ($i ==
 if ! grep -q '^asi on' $info; then
 	for c in $counters; do
 		[ "$(vm $c)" -eq 0 ] || { echo "FAIL: $c is $(vm $c) with ASI off"; exit 1; }
+	done
+	for c in $debug_counters; do
+		[ "$(st $c)" -eq 0 ] || { echo "FAIL: $c is $(st $c) with ASI off"; exit 1; }
 	done
 	[ "$(sum_blocks sensitive)" -eq 0 ] || { echo "FAIL: sensitive blocks with ASI off"; cat $info; exit 1; }
 	[ "$(sum_free sensitive)" -eq 0 ] || { echo "FAIL: sensitive free pages with ASI off"; cat $info; exit 1; }
@@ -47,8 +55,8 @@ traced=$(grep -c 'asi_flip: pfn=' $t/trace || true)
 lost=$(grep -c 'LOST' $t/trace || true)
 echo "flips during the workload: $((s1 - s0)) to sensitive, $((n1 - n0)) to non-sensitive, $traced traced"
 echo "flips since boot: $s1 to sensitive, $n1 to non-sensitive," \
-	"$(vm asi_flip_noblock) without a free block, $(vm asi_alloc_fallback) fallbacks," \
-	"$(vm asi_alloc_noflip) refusals of allocations that could not sleep"
+	"$(st flip_noblock) without a free block, $(st alloc_fallback) fallbacks," \
+	"$(st alloc_noflip) refusals of allocations that could not sleep"
 [ "$s1" -gt 0 ] || { echo "FAIL: no block ever flipped to sensitive"; exit 1; }
 [ "$n1" -gt 0 ] || { echo "FAIL: no block ever flipped back to non-sensitive"; exit 1; }
 [ $((s1 - s0)) -gt 0 ] || { echo "FAIL: touching most of memory flipped nothing"; exit 1; }

@@ -4,14 +4,22 @@
 # the CPUs have re-entered, each of 50 exits made from user space through
 # asi/exit is followed by its re-entry, and no re-entry comes without an
 # exit (the fault exits beside them included).  Off: no ASI counter ever
-# moved, and there is no auditor.
+# moved, and there is no auditor.  Either way /proc/vmstat has exactly
+# the ASI and ephmap lines that are ABI, and asi/stats the rest.
 set -e
 state=/sys/kernel/debug/asi/state
+stats=/sys/kernel/debug/asi/stats
 [ -r $state ] || { echo "FAIL: $state missing"; exit 1; }
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
-counters="asi_exit_fault asi_exit_explicit asi_reenter asi_mark_sensitive asi_mark_nonsensitive"
-for c in $counters; do
-	[ -n "$(vm $c)" ] || { echo "FAIL: /proc/vmstat has no $c"; exit 1; }
+st() { sed -n "s/^$1 //p" $stats; }
+counters="asi_exit_fault asi_exit_explicit asi_reenter"
+debug_counters="mark_sensitive mark_nonsensitive"
+abi=$(grep -oE '^(asi|ephmap)_[a-z_]+' /proc/vmstat | tr '\n' ' ')
+want="asi_exit_fault asi_exit_explicit asi_reenter asi_flip_sensitive asi_flip_nonsensitive "
+grep -q '^ephmap_map ' /proc/vmstat && want="ephmap_map ephmap_fallback $want"
+[ "$abi" = "$want" ] || { echo "FAIL: /proc/vmstat has \"$abi\", want \"$want\""; exit 1; }
+for c in $debug_counters; do
+	[ -n "$(st $c)" ] || { echo "FAIL: $stats has no $c"; exit 1; }
 done
 
 if grep -qw 'asi=on' /proc/cmdline && ! grep -qw 'pti=on' /proc/cmdline; then
@@ -69,6 +77,9 @@ else
 	[ ! -e /sys/kernel/debug/asi/audit ] || { echo "FAIL: auditor present with ASI off"; exit 1; }
 	for c in $counters; do
 		[ "$(vm $c)" -eq 0 ] || { echo "FAIL: $c is $(vm $c) with ASI off"; exit 1; }
+	done
+	for c in $debug_counters; do
+		[ "$(st $c)" -eq 0 ] || { echo "FAIL: $c is $(st $c) with ASI off"; exit 1; }
 	done
 	echo "ok: ASI off, all ASI counters 0"
 fi

@@ -8,7 +8,7 @@
 #    aimed (stack filter) at pgd_alloc(); forks fail, later ones work;
 #  - the ephmap's page-table reserve and spare batches: fail_page_alloc
 #    and failslab aimed at ephmap_refill_fn(); mappings fall back to the
-#    direct map (ephmap_fallback_reserve), files still read right;
+#    direct map (fallback_reserve in ephmap/stats), files still read right;
 #  - pageblock flips: fail_pageblock_flip, first a few (allocations that
 #    wanted a block reclaim and try again), then every one under an
 #    allocation bigger than the free sensitive memory (it is killed as out
@@ -73,7 +73,7 @@ settle() {
 	sleep 1
 }
 failed_flips() {
-	sed -n 's/.*failed flips \([0-9]*\).*/\1/p' $D/page_sensitivity
+	sed -n 's/.*failed flips \([0-9]*\).*/\1/p' $D/page_sensitivity/zones
 }
 
 settle
@@ -104,7 +104,7 @@ set -- $out
 # --- the ephmap's reserve -------------------------------------------------
 dd if=/dev/urandom of=/tmp/fi.dat bs=64k count=16 2>/dev/null
 sum=$(md5sum </tmp/fi.dat)
-vmstat_get ephmap_fallback_reserve fb0
+vmstat_get fallback_reserve fb0 $ephmap_stats
 vmstat_get ephmap_map m0
 for a in fail_page_alloc failslab; do
 	aim $a ephmap_refill_fn
@@ -120,9 +120,9 @@ for i in $(seq 1 40); do
 done
 used=$(( (1000000 - $(cat $D/fail_page_alloc/times)) + (1000000 - $(cat $D/failslab/times)) ))
 for a in fail_page_alloc failslab; do attr_reset $a; done
-vmstat_get ephmap_fallback_reserve fb1
+vmstat_get fallback_reserve fb1 $ephmap_stats
 vmstat_get ephmap_map m1
-echo "ephmap refill: $used failures injected; ephmap_map +$((m1 - m0)), ephmap_fallback_reserve +$((fb1 - fb0)); $bad bad reads of 80"
+echo "ephmap refill: $used failures injected; ephmap_map +$((m1 - m0)), fallback_reserve +$((fb1 - fb0)); $bad bad reads of 80"
 [ "$bad" -eq 0 ] || { echo "FAIL: a read went wrong"; exit 1; }
 [ "$used" -gt 0 ] || { echo "FAIL: no failure injected in ephmap_refill_fn"; exit 1; }
 [ $((fb1 - fb0)) -gt 0 ] || { echo "FAIL: no mapping fell back with the reserve failing"; exit 1; }
@@ -134,7 +134,7 @@ for cpu in 0 1; do
 	taskset $((1 << cpu)) md5sum </tmp/fi.dat >/dev/null
 done
 sleep 1
-vmstat_get ephmap_fallback_reserve fb0
+vmstat_get fallback_reserve fb0 $ephmap_stats
 vmstat_get ephmap_map m0
 for i in $(seq 1 10); do
 	for cpu in 0 1; do
@@ -142,9 +142,9 @@ for i in $(seq 1 10); do
 		[ "$s" = "$sum" ] || { echo "FAIL: a read went wrong after"; exit 1; }
 	done
 done
-vmstat_get ephmap_fallback_reserve fb1
+vmstat_get fallback_reserve fb1 $ephmap_stats
 vmstat_get ephmap_map m1
-echo "after: ephmap_map +$((m1 - m0)), ephmap_fallback_reserve +$((fb1 - fb0))"
+echo "after: ephmap_map +$((m1 - m0)), fallback_reserve +$((fb1 - fb0))"
 [ $((m1 - m0)) -gt 0 ] && [ $((fb1 - fb0)) -eq 0 ] ||
 	{ echo "FAIL: the ephmap did not recover"; exit 1; }
 
@@ -171,7 +171,7 @@ echo "every flip failing: memtouch 75 % exit $rc, $((ff1 - ff0)) failed flips"
 [ $((ff1 - ff0)) -gt 0 ] || { echo "FAIL: no flip was tried with every flip failing"; exit 1; }
 case $rc in 0|1|137) ;; *) echo "FAIL: memtouch exit $rc"; exit 1 ;; esac
 /tests/bin/memtouch 60 16 || { echo "FAIL: memtouch after the injection"; exit 1; }
-mismatched=$(awk '/ blocks: / { s += $NF } END { print s + 0 }' $D/page_sensitivity)
+mismatched=$(awk '/ blocks: / { s += $NF } END { print s + 0 }' $D/page_sensitivity/zones)
 [ "$mismatched" -eq 0 ] || { echo "FAIL: $mismatched pageblocks mismatched"; exit 1; }
 
 # --- nothing leaked ---------------------------------------------------------
@@ -184,6 +184,6 @@ read -r own <$D/ephmap/mm_pgtable_pages
 [ "$pt1" -le $((pt0 + 64)) ] || { echo "FAIL: page tables grew by $((pt1 - pt0)) kB"; exit 1; }
 problems=$(head -n1 $D/asi/audit)
 [ "$problems" -eq 0 ] || { echo "FAIL: auditor reports $problems"; exit 1; }
-vmstat_get ephmap_misuse misuse
-[ "$misuse" -eq 0 ] || { echo "FAIL: ephmap_misuse $misuse"; exit 1; }
+vmstat_get misuse misuse $ephmap_stats
+[ "$misuse" -eq 0 ] || { echo "FAIL: ephmap misuse $misuse"; exit 1; }
 echo "ok: every injected failure hit, counted and survived; nothing leaked"

@@ -18,7 +18,7 @@ pool=/sys/kernel/mm/hugepages/hugepages-1048576kB
 [ "$(cat $pool/nr_hugepages)" -eq 1 ] ||
 	{ echo "FAIL: $(cat $pool/nr_hugepages) 1 GiB pages reserved at boot, want 1"; exit 1; }
 audit=/sys/kernel/debug/asi/audit
-info=/sys/kernel/debug/page_sensitivity
+info=/sys/kernel/debug/page_sensitivity/zones
 
 t=/sys/kernel/tracing
 [ -d $t/events ] || mount -t tracefs tracefs $t

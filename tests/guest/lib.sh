@@ -52,13 +52,19 @@ cmdline_value() {
 # Sets variable $2 to the value of /proc/vmstat's $1 with shell builtins
 # alone: no command substitution, no pipe, no new process.  Pipes copy
 # through the ephmap, so a test that counts mappings must make none
-# itself while it counts.
+# itself while it counts.  $3, if given, is another file of "name value"
+# lines to read instead (the debugfs stats files).
 vmstat_get() {
 	while read -r vmstat_k vmstat_v; do
 		[ "$vmstat_k" = "$1" ] && { eval "$2=\$vmstat_v"; return; }
-	done </proc/vmstat
+	done <"${3:-/proc/vmstat}"
 	eval "$2="
 }
+
+# The debugging counters that are not in /proc/vmstat.
+asi_stats=/sys/kernel/debug/asi/stats
+alloc_stats=/sys/kernel/debug/page_sensitivity/stats
+ephmap_stats=/sys/kernel/debug/ephmap/stats
 
 # Runs the ephmap microbenchmark for 64 iterations with a builtin (so
 # that nothing else maps meanwhile: see vmstat_get), then sets

@@ -132,19 +132,20 @@ echo "soak: $secs s; fio verified $(((fr + fe) * 48)) MiB;" \
 	"pageblock flips $(($(vm asi_flip_sensitive) + $(vm asi_flip_nonsensitive) - flips0));" \
 	"ASI exits $(($(vm asi_exit_fault) + $(vm asi_exit_explicit) - exits0));" \
 	"ephmap maps $(($(vm ephmap_map) - maps0))"
-grep -E '^ephmap_(fallback|misuse|flush)' /proc/vmstat | tr '\n' ' '
+grep -E '^ephmap_fallback ' /proc/vmstat | tr '\n' ' '
+[ -r $D/ephmap/stats ] && tr '\n' ' ' <$D/ephmap/stats
 echo
 
 if [ $asi_on = 1 ]; then
 	problems=$(head -n1 $D/asi/audit)
 	echo "soak: auditor $problems"
 	[ "$problems" -eq 0 ] || { cat $D/asi/audit; fails=$((fails + 1)); }
-	mismatched=$(awk '/ blocks: / { s += $NF } END { print s + 0 }' $D/page_sensitivity)
+	mismatched=$(awk '/ blocks: / { s += $NF } END { print s + 0 }' $D/page_sensitivity/zones)
 	echo "soak: mismatched pageblocks $mismatched"
 	[ "$mismatched" -eq 0 ] || fails=$((fails + 1))
 fi
-misuse=$(vm ephmap_misuse)
-[ "${misuse:-0}" -eq 0 ] || { echo "FAIL: ephmap_misuse $misuse"; fails=$((fails + 1)); }
+misuse=$(sed -n 's/^misuse //p' $D/ephmap/stats 2>/dev/null)
+[ "${misuse:-0}" -eq 0 ] || { echo "FAIL: ephmap misuse $misuse"; fails=$((fails + 1)); }
 # Every worker process has exited: their ephmap page tables went with
 # their mms (this shell's own may have grown by the CPUs it ran on).
 echo 1 >$D/ephmap/drain

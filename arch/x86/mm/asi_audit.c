@@ -364,6 +364,23 @@ static int asi_state_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(asi_state);
 
+static const char *const asi_stat_names[] = {
+	[ASI_STAT_MARK_SENSITIVE]	= "mark_sensitive",
+	[ASI_STAT_MARK_NONSENSITIVE]	= "mark_nonsensitive",
+};
+
+static_assert(ARRAY_SIZE(asi_stat_names) == NR_ASI_STATS);
+
+static int asi_stats_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < NR_ASI_STATS; i++)
+		seq_printf(m, "%s %lu\n", asi_stat_names[i], asi_stat_sum(i));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(asi_stats);
+
 /*
  * Writing anything exits ASI on the writing CPU, which re-enters on its
  * way back to user mode: a transition tests can count from user space.
@@ -437,6 +454,7 @@ static int __init asi_debugfs_init(void)
 	struct dentry *dir = debugfs_create_dir("asi", NULL);
 
 	debugfs_create_file("state", 0400, dir, NULL, &asi_state_fops);
+	debugfs_create_file("stats", 0444, dir, NULL, &asi_stats_fops);
 	if (asi_enabled()) {
 		debugfs_create_file("audit", 0400, dir, NULL, &asi_audit_fops);
 		debugfs_create_file("exit", 0200, dir, NULL, &asi_exit_fops);

@@ -11,7 +11,7 @@
 #include <linux/init.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
-#include <linux/vmstat.h>
+#include <linux/percpu.h>
 #include <asm/tlbflush.h>
 
 #include "asi_internal.h"
@@ -209,6 +209,22 @@ bool asi_pfn_is_sensitive(unsigned long pfn)
 	return test_bit(asi_dmap_block(addr), asi_sensitive_blocks);
 }
 
+struct asi_stats {
+	unsigned long count[NR_ASI_STATS];
+};
+
+static DEFINE_PER_CPU(struct asi_stats, asi_stats);
+
+unsigned long asi_stat_sum(enum asi_stat_item item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(asi_stats, cpu).count[item];
+	return sum;
+}
+
 static int asi_set_sensitivity(unsigned long pfn, unsigned long nr_pages,
 			       bool sensitive)
 {
@@ -242,8 +258,9 @@ static int asi_set_sensitivity(unsigned long pfn, unsigned long nr_pages,
 	raw_spin_unlock_irqrestore(&asi_dmap_lock, flags);
 
 	if (changed)
-		count_vm_events(sensitive ? ASI_MARK_SENSITIVE :
-					    ASI_MARK_NONSENSITIVE, changed);
+		this_cpu_add(asi_stats.count[sensitive ?
+					     ASI_STAT_MARK_SENSITIVE :
+					     ASI_STAT_MARK_NONSENSITIVE], changed);
 	/*
 	 * x86 caches no not-present translations: only removal flushes.  It
 	 * flushes even when nothing changed here, as a caller that found the

@@ -61,6 +61,18 @@ void asi_dmap_sync_block(unsigned long addr);
 /* Whether any level of @pgd maps @addr (lockless walk). */
 bool asi_pgd_translates(pgd_t *pgd, unsigned long addr);
 
+/*
+ * Debugging counters, in /sys/kernel/debug/asi/stats; /proc/vmstat has
+ * the exits and re-entries.
+ */
+enum asi_stat_item {
+	ASI_STAT_MARK_SENSITIVE,	/* 2 MiB blocks left out of the map */
+	ASI_STAT_MARK_NONSENSITIVE,	/* ... mapped again */
+	NR_ASI_STATS
+};
+
+unsigned long asi_stat_sum(enum asi_stat_item item);
+
 unsigned long asi_audit_seq(struct seq_file *m);
 /* GFP_USER requests an allocator made non-sensitive, by allocator. */
 long asi_nonsensitive_count(enum asi_nonsensitive_site site);

@@ -125,8 +125,8 @@ static void asi_off_changes_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_EXITS_FAULT), 0UL);
 	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_EXITS_EXPLICIT), 0UL);
 	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_REENTRIES), 0UL);
-	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_MARK_SENSITIVE), 0UL);
-	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_MARK_NONSENSITIVE), 0UL);
+	KUNIT_EXPECT_EQ(test, asi_stat_sum(ASI_STAT_MARK_SENSITIVE), 0UL);
+	KUNIT_EXPECT_EQ(test, asi_stat_sum(ASI_STAT_MARK_NONSENSITIVE), 0UL);
 	KUNIT_EXPECT_EQ(test, __read_cr3() & ASI_CR3_RESTRICTED, 0UL);
 	KUNIT_EXPECT_FALSE(test, boot_cpu_has(X86_FEATURE_ASI));
 
@@ -137,7 +137,7 @@ static void asi_off_changes_nothing(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, asi_pfn_is_sensitive(page_to_pfn(page)));
 	asi_enter();
 	KUNIT_EXPECT_FALSE(test, asi_is_restricted());
-	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_MARK_SENSITIVE), 0UL);
+	KUNIT_EXPECT_EQ(test, asi_stat_sum(ASI_STAT_MARK_SENSITIVE), 0UL);
 	KUNIT_EXPECT_EQ(test, asi_audit(), 0UL);
 	__free_pages(page, PMD_SHIFT - PAGE_SHIFT);
 }
@@ -423,14 +423,14 @@ static void asi_sensitivity_counters_count_blocks(struct kunit *test)
 	page = asi_test_alloc_block(test);
 	pfn = page_to_pfn(page);
 
-	sens = asi_test_event(ASI_MARK_SENSITIVE);
-	nonsens = asi_test_event(ASI_MARK_NONSENSITIVE);
+	sens = asi_stat_sum(ASI_STAT_MARK_SENSITIVE);
+	nonsens = asi_stat_sum(ASI_STAT_MARK_NONSENSITIVE);
 	KUNIT_EXPECT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
 	KUNIT_EXPECT_EQ(test, asi_set_sensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
-	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_MARK_SENSITIVE) - sens, 1UL);
+	KUNIT_EXPECT_EQ(test, asi_stat_sum(ASI_STAT_MARK_SENSITIVE) - sens, 1UL);
 	KUNIT_EXPECT_EQ(test, asi_set_nonsensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
 	KUNIT_EXPECT_EQ(test, asi_set_nonsensitive(pfn, ASI_TEST_BLOCK_PAGES), 0);
-	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_MARK_NONSENSITIVE) - nonsens, 1UL);
+	KUNIT_EXPECT_EQ(test, asi_stat_sum(ASI_STAT_MARK_NONSENSITIVE) - nonsens, 1UL);
 
 	/* Beyond the direct map: refused, nothing counted. */
 	KUNIT_EXPECT_EQ(test, asi_set_sensitive(ALIGN(max_pfn, ASI_TEST_BLOCK_PAGES) +
@@ -441,7 +441,7 @@ static void asi_sensitivity_counters_count_blocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, asi_set_sensitive(pfn + 1, ASI_TEST_BLOCK_PAGES),
 			-EINVAL);
 	pr_info("asi_test: expect WARN end\n");
-	KUNIT_EXPECT_EQ(test, asi_test_event(ASI_MARK_SENSITIVE) - sens, 1UL);
+	KUNIT_EXPECT_EQ(test, asi_stat_sum(ASI_STAT_MARK_SENSITIVE) - sens, 1UL);
 	KUNIT_EXPECT_FALSE(test, asi_pfn_is_sensitive(pfn));
 	asi_test_free_block(page);
 }

@@ -6,13 +6,13 @@
 #define _TRACE_EPHMAP_H
 
 #include <linux/tracepoint.h>
-#include <linux/vm_event_item.h>
+#include <linux/ephmap.h>
 
 #define EPHMAP_FALLBACK_REASON						\
-	EM(EPHMAP_FALLBACK_NO_MM,	"no_mm")			\
-	EM(EPHMAP_FALLBACK_CONTEXT,	"context")			\
-	EM(EPHMAP_FALLBACK_NESTING,	"nesting")			\
-	EMe(EPHMAP_FALLBACK_RESERVE,	"reserve")
+	EM(EPHMAP_STAT_FALLBACK_NO_MM,	"no_mm")			\
+	EM(EPHMAP_STAT_FALLBACK_CONTEXT, "context")			\
+	EM(EPHMAP_STAT_FALLBACK_NESTING, "nesting")			\
+	EMe(EPHMAP_STAT_FALLBACK_RESERVE, "reserve")
 
 #undef EM
 #undef EMe

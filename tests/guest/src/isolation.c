@@ -217,30 +217,43 @@ static int wait_fd(int fd, int hold)
 	return pfd[0].revents & POLLIN;
 }
 
-/*
- * Flushes the ephmap made and pageblocks flipped so far (/proc/vmstat):
- * in the control, none may happen between the reads and the probe, or a
- * run proves nothing.
- */
-static long flush_events(void)
+/* Sum of the lines of @path (name value) named in @names; -1 if unreadable. */
+static long sum_counters(const char *path, const char *const *names,
+			 unsigned int n)
 {
-	static const char *const names[] = {
-		"ephmap_flush_page", "ephmap_flush_all", "ephmap_flush_remote",
-		"asi_flip_sensitive", "asi_flip_nonsensitive",
-	};
 	char name[64];
 	long v, sum = 0;
 	unsigned int i;
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
 	while (fscanf(f, "%63s %ld", name, &v) == 2)
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (i = 0; i < n; i++)
 			if (!strcmp(name, names[i]))
 				sum += v;
 	fclose(f);
 	return sum;
+}
+
+/*
+ * Flushes the ephmap made (its debugfs stats) and pageblocks flipped
+ * (/proc/vmstat) so far: in the control, none may happen between the
+ * reads and the probe, or a run proves nothing.
+ */
+static long flush_events(void)
+{
+	static const char *const flips[] = {
+		"asi_flip_sensitive", "asi_flip_nonsensitive",
+	};
+	static const char *const flushes[] = { "flush_all", "flush_remote" };
+	long a = sum_counters("/proc/vmstat", flips, 2);
+	long b = sum_counters("/sys/kernel/debug/ephmap/stats", flushes, 2);
+
+	if (a < 0 || (b < 0 && !access("/sys/kernel/debug/ephmap", F_OK)))
+		return -1;
+	/* Without the ephmap built there is no file and no flush. */
+	return a + (b < 0 ? 0 : b);
 }
 
 /* Waits for @n readers' steps; 0 after WAIT_MS without them. */
