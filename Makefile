@@ -18,7 +18,7 @@ ifneq ($(unknown_vars),)
 $(error unknown option(s): $(unknown_vars); known options: $(OPTIONS) (see `make help`))
 endif
 
-TARGETS := help deps source kernel-test kernel-bench kernel-noasi kernel-kasan fio initramfs test soak bench profile series series-check clean distclean
+TARGETS := help deps source kernel-test kernel-bench kernel-noasi kernel-kasan fio initramfs test soak bench profile series series-check kunit-modules clean distclean
 
 .PHONY: $(TARGETS)
 
@@ -37,6 +37,8 @@ help:
 	@echo '                letter (build/series/)'
 	@echo '  series-check  apply the series one patch at a time, checkpatch and build'
 	@echo '                each step, boot the last with KUnit (hours; not in make test)'
+	@echo '  kunit-modules build the test kernel with modules and load the KUnit suites'
+	@echo '                as modules in a guest (asi=on); not in make test'
 	@echo '  deps          install what the harness needs (apt-get)'
 	@echo '  source        lay the overlay and patches/series over the pinned kernel source'
 	@echo '  kernel-test   build the test kernel (build/obj-test)'
@@ -93,8 +95,11 @@ series: source
 series-check: source initramfs
 	@scripts/series-check
 
+kunit-modules: source initramfs
+	@scripts/kunit-modules
+
 clean:
-	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/obj-series build/obj-series-noasi build/guest build/logs build/series build/series-check
+	rm -rf build/obj-test build/obj-bench build/obj-noasi build/obj-kasan build/obj-modules build/obj-series build/obj-series-noasi build/guest build/logs build/series build/series-check
 
 distclean:
 	rm -rf build

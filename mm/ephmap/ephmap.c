@@ -47,6 +47,7 @@
 #include <linux/vmstat.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
@@ -54,6 +55,7 @@
 #include <trace/events/ephmap.h>
 
 DEFINE_STATIC_KEY_FALSE(ephmap_enabled_key);
+EXPORT_SYMBOL_IF_KUNIT(ephmap_enabled_key);
 
 /* Spare batches a CPU keeps; page-table pages it keeps in reserve. */
 #define EPHMAP_SPARE_BATCHES	3
@@ -177,6 +179,7 @@ unsigned long ephmap_stat_cpu(enum ephmap_stat_item item, int cpu)
 {
 	return per_cpu(ephmap_stats, cpu).count[item];
 }
+EXPORT_SYMBOL_IF_KUNIT(ephmap_stat_cpu);
 
 unsigned long ephmap_stat_sum(enum ephmap_stat_item item)
 {
@@ -187,6 +190,7 @@ unsigned long ephmap_stat_sum(enum ephmap_stat_item item)
 		sum += ephmap_stat_cpu(item, cpu);
 	return sum;
 }
+EXPORT_SYMBOL_IF_KUNIT(ephmap_stat_sum);
 
 static void ephmap_count_fallback(enum ephmap_stat_item why, struct folio *folio)
 {
@@ -814,6 +818,7 @@ void *__ephmap_map_folio_page(struct folio *folio, size_t offset)
 		return ephmap_trace_map(addr, idx, folio, offset);
 	return addr;
 }
+EXPORT_SYMBOL_IF_KUNIT(__ephmap_map_folio_page);
 
 /* Windows of more than one page; ephmap_map_folio() sends the rest on. */
 void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
@@ -822,6 +827,7 @@ void *__ephmap_map_folio(struct folio *folio, size_t offset, size_t len)
 	pagefault_disable();
 	return ephmap_map_slow(folio, offset, len);
 }
+EXPORT_SYMBOL_IF_KUNIT(__ephmap_map_folio);
 
 /*
  * Ends the mapping at @addr, which is not the fast path's (a window of
@@ -899,6 +905,7 @@ void __ephmap_unmap(const void *addr)
 			  1);
 	ephmap_unmap_end();
 }
+EXPORT_SYMBOL_IF_KUNIT(__ephmap_unmap);
 
 void ephmap_kthread_may_map(bool may)
 {
@@ -906,6 +913,7 @@ void ephmap_kthread_may_map(bool may)
 		return;
 	current->ephmap.kthread_may_map = may;
 }
+EXPORT_SYMBOL_IF_KUNIT(ephmap_kthread_may_map);
 
 void ephmap_task_fork(struct task_struct *tsk)
 {
@@ -1027,6 +1035,7 @@ void __ephmap_drain_all(void)
 	/* A mapper may have taken batches off the list and not be done. */
 	wait_var_event(&ephmap_releasing, !atomic_read(&ephmap_releasing));
 }
+EXPORT_SYMBOL_IF_KUNIT(__ephmap_drain_all);
 
 /*
  * Folios stay referenced until their generation ends, and a CPU that stops

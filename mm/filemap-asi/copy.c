@@ -22,6 +22,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/uio.h>
+#include <kunit/visibility.h>
 
 /*
  * Copies the helpers leave on the direct map on purpose, by reason (the
@@ -231,6 +232,7 @@ size_t __filemap_asi_copy_to_iter(struct folio *folio, size_t offset,
 						 bytes - copied, i, true);
 	return copied;
 }
+EXPORT_SYMBOL_IF_KUNIT(__filemap_asi_copy_to_iter);
 
 size_t __filemap_asi_copy_no_ephmap_to_iter(struct folio *folio,
 					    size_t offset, size_t bytes,
@@ -239,6 +241,7 @@ size_t __filemap_asi_copy_no_ephmap_to_iter(struct folio *folio,
 	filemap_asi_count_direct(FILEMAP_ASI_DIRECT_NO_EPHMAP);
 	return copy_folio_to_iter(folio, offset, bytes, i);
 }
+EXPORT_SYMBOL_IF_KUNIT(__filemap_asi_copy_no_ephmap_to_iter);
 
 /* The old way of a copy into the folio: atomic or not. */
 static size_t filemap_asi_copy_from_direct(struct folio *folio, size_t offset,
@@ -297,6 +300,7 @@ size_t __filemap_asi_copy_from_iter(struct folio *folio, size_t offset,
 						 bytes - copied, i, false);
 	return copied;
 }
+EXPORT_SYMBOL_IF_KUNIT(__filemap_asi_copy_from_iter);
 
 /*
  * The page cache @folio belongs to, or NULL (anonymous, or truncated: the
@@ -360,6 +364,7 @@ void __filemap_asi_zero_segments(struct folio *folio, size_t start1,
 	filemap_asi_zero(folio, start2, end2);
 	flush_dcache_folio(folio);
 }
+EXPORT_SYMBOL_IF_KUNIT(__filemap_asi_zero_segments);
 
 size_t __filemap_asi_copy_to_pipe_page(struct page *page, struct iov_iter *from)
 {
@@ -380,6 +385,7 @@ size_t __filemap_asi_copy_to_pipe_page(struct page *page, struct iov_iter *from)
 					    offset + PAGE_SIZE, 0, 0);
 	return copied;
 }
+EXPORT_SYMBOL_IF_KUNIT(__filemap_asi_copy_to_pipe_page);
 
 /*
  * Whether the reader may see all of @buf's page for as long as a TLB may
@@ -446,6 +452,7 @@ size_t __filemap_asi_copy_write_checked(const struct file *file,
 	filemap_asi_count_direct(FILEMAP_ASI_DIRECT_WRITE_ONLY);
 	return copy_folio_from_iter_atomic(folio, offset, bytes, i);
 }
+EXPORT_SYMBOL_IF_KUNIT(__filemap_asi_copy_write_checked);
 
 static int filemap_asi_direct_show(struct seq_file *m, void *unused)
 {

@@ -55,6 +55,7 @@ cmdline_value() {
 # itself while it counts.  $3, if given, is another file of "name value"
 # lines to read instead (the debugfs stats files).
 vmstat_get() {
+	[ -r "${3:-/proc/vmstat}" ] || { echo "FAIL: ${3:-/proc/vmstat} is missing"; exit 1; }
 	while read -r vmstat_k vmstat_v; do
 		[ "$vmstat_k" = "$1" ] && { eval "$2=\$vmstat_v"; return; }
 	done <"${3:-/proc/vmstat}"

@@ -7,7 +7,7 @@
  *  - asi_dmap.c: the restricted direct map and the sensitivity of memory;
  *  - asi_switch.c: the transitions (entry, exit, faults, context switch);
  *  - asi_actions.c: the mitigation actions run on exit and re-entry;
- *  - asi_audit.c: the debugfs auditor; asi_test.c: the KUnit suite.
+ *  - asi_audit.c: the debugfs auditor; asi_kunit.c: the KUnit suite.
  *
  * Invariants, kept across those files:
  *  - The restricted tables never map a page the normal tables do not map,
@@ -27,6 +27,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <kunit/visibility.h>
 #include <asm/hypervisor.h>
 #include <asm/tlbflush.h>
 
@@ -36,6 +37,7 @@
 #include <trace/events/asi.h>
 
 DEFINE_STATIC_KEY_FALSE(asi_enabled_key);
+EXPORT_SYMBOL_IF_KUNIT(asi_enabled_key);
 DEFINE_PER_CPU(bool, asi_cpu_restricted);
 
 /* Boot parameter asi=: off unless "on". */

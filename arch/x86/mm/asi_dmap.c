@@ -12,6 +12,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <kunit/visibility.h>
 #include <asm/tlbflush.h>
 
 #include "asi_internal.h"
@@ -208,6 +209,7 @@ bool asi_pfn_is_sensitive(unsigned long pfn)
 		return false;
 	return test_bit(asi_dmap_block(addr), asi_sensitive_blocks);
 }
+EXPORT_SYMBOL_IF_KUNIT(asi_pfn_is_sensitive);
 
 struct asi_stats {
 	unsigned long count[NR_ASI_STATS];

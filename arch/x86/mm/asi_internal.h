@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared between the files of ASI (arch/x86/mm/asi*.c), its auditor
- * (asi_audit.c) and its KUnit tests (asi_test.c).  Nothing here is for
+ * (asi_audit.c) and its KUnit tests (asi_kunit.c).  Nothing here is for
  * other users.
  */
 #ifndef _X86_MM_ASI_INTERNAL_H

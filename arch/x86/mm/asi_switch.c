@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/vmstat.h>
+#include <kunit/visibility.h>
 #include <asm/tlbflush.h>
 #include <asm/trap_pf.h>
 
@@ -122,6 +123,7 @@ void asi_enter(void)
 	asi_enter_irqs_off();
 	local_irq_restore(flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(asi_enter);
 
 void asi_exit(void)
 {
@@ -141,3 +143,4 @@ bool asi_is_restricted(void)
 {
 	return asi_enabled() && (__read_cr3() & ASI_CR3_RESTRICTED);
 }
+EXPORT_SYMBOL_IF_KUNIT(asi_is_restricted);

@@ -18,10 +18,13 @@
 #include <linux/mm.h>
 #include <linux/mmu_context.h>
 #include <linux/vmstat.h>
+#include <kunit/visibility.h>
 #include <asm/tlbflush.h>
 
 unsigned long ephmap_base __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(ephmap_base);
 unsigned long ephmap_end __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(ephmap_end);
 unsigned long ephmap_pte_bits __ro_after_init;
 unsigned long ephmap_pmd_bits __ro_after_init;
 static unsigned long ephmap_pmd_area __ro_after_init;
@@ -66,11 +69,13 @@ unsigned long arch_ephmap_pte_ring(unsigned int cpu)
 {
 	return ephmap_base + (unsigned long)cpu * PMD_SIZE;
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_pte_ring);
 
 unsigned long arch_ephmap_pmd_ring(unsigned int cpu)
 {
 	return ephmap_pmd_area + (unsigned long)cpu * PUD_SIZE;
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_pmd_ring);
 
 /* Levels of the tables, for the mm's page-table byte counts. */
 enum ephmap_level { EPHMAP_TOP_P4D, EPHMAP_PUD, EPHMAP_PMD, EPHMAP_PTE };
@@ -296,11 +301,13 @@ long arch_ephmap_nr_pgtable_pages(void)
 {
 	return atomic_long_read(&ephmap_nr_pgtables);
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_nr_pgtable_pages);
 
 unsigned long arch_ephmap_mm_pgtable_pages(struct mm_struct *mm)
 {
 	return READ_ONCE(mm->context.ephmap_nr_tables);
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_mm_pgtable_pages);
 
 /* Whether a CPU of @cpus below @cpu has a ring in @addr's @mask block. */
 static bool ephmap_block_seen(const struct cpumask *cpus, unsigned int cpu,
@@ -347,6 +354,7 @@ unsigned long arch_ephmap_pgtable_pages_for(const struct cpumask *cpus)
 	}
 	return n ? n + 1 : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_pgtable_pages_for);
 
 static bool ephmap_pgd_walk(pgd_t *pgd_base, unsigned long addr,
 			    unsigned long *pfn, unsigned long *entry)
@@ -388,6 +396,8 @@ bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
 {
 	unsigned long entry;
 
+	if (!mm)
+		mm = &init_mm;
 	if (ephmap_pgd_walk(mm->pgd, addr, pfn, &entry))
 		return true;
 #ifdef CONFIG_MITIGATION_ADDRESS_SPACE_ISOLATION
@@ -397,6 +407,7 @@ bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
 #endif
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_translates);
 
 unsigned long arch_ephmap_entry(struct mm_struct *mm, unsigned long addr)
 {
@@ -405,3 +416,4 @@ unsigned long arch_ephmap_entry(struct mm_struct *mm, unsigned long addr)
 	ephmap_pgd_walk(mm->pgd, addr, &pfn, &entry);
 	return entry;
 }
+EXPORT_SYMBOL_IF_KUNIT(arch_ephmap_entry);

@@ -71,11 +71,16 @@ bool arch_ephmap_cpu_tables(struct mm_struct *mm, unsigned int cpu,
 			    struct page **reserve, unsigned int *nr,
 			    pte_t **pte, pmd_t **pmd);
 
-/* Whether @mm is the mm this CPU's page tables are for. */
+#ifndef MODULE
+/*
+ * Whether @mm is the mm this CPU's page tables are for.  Not for modules,
+ * to which cpu_tlbstate is not visible (<asm/tlbflush.h>).
+ */
 static __always_inline bool arch_ephmap_mm_loaded(struct mm_struct *mm)
 {
 	return this_cpu_read(cpu_tlbstate.loaded_mm) == mm;
 }
+#endif
 
 static __always_inline pte_t arch_ephmap_mk_pte(unsigned long pfn)
 {
@@ -127,7 +132,8 @@ unsigned long arch_ephmap_pgtable_pages_for(const struct cpumask *cpus);
 
 /*
  * Whether @addr translates in @mm's page tables (either half of a PGD
- * pair), and to which pfn; and the raw entry that maps or would map it.
+ * pair; NULL: the kernel's own, init_mm's), and to which pfn; and the raw
+ * entry that maps or would map it.
  */
 bool arch_ephmap_translates(struct mm_struct *mm, unsigned long addr,
 			    unsigned long *pfn);

@@ -29,9 +29,10 @@
  * pinned to its CPU, and vm_mmap()s anonymous memory in it.  Between
  * fasi_test_enter_mm() and fasi_test_leave_mm() nothing may abort the case
  * (KUNIT_ASSERT_*(), kunit_skip()): results are kept in locals and checked
- * after.  Mappings are counted with the ephmap's vmstat events, summed
- * over all CPUs: at boot, where the suite runs, nothing else maps through
- * the ephmap (only tasks with an mm do).
+ * after.  Mappings are counted on the case's CPU (/proc/vmstat's
+ * ephmap_map, the rest from the ephmap's debugfs stats): pinned there,
+ * nothing else maps through the ephmap meanwhile (only tasks with an mm
+ * do, and the one that loaded the suite waits for it).
  */
 
 #include <kunit/resource.h>

@@ -98,6 +98,7 @@ static void ephmap_test_expect_warn_end(void)
 
 struct ephmap_test_events {
 	unsigned long map;
+	unsigned long fallback;		/* /proc/vmstat's: the sum of the four */
 	unsigned long map_pmd;
 	unsigned long no_mm;
 	unsigned long context;
@@ -124,6 +125,7 @@ static unsigned long ephmap_test_event(enum vm_event_item item)
 static void ephmap_test_read_events(struct ephmap_test_events *ev)
 {
 	ev->map = ephmap_test_event(EPHMAP_MAP);
+	ev->fallback = ephmap_test_event(EPHMAP_FALLBACK);
 	ev->map_pmd = ephmap_stat_sum(EPHMAP_STAT_MAP_PMD);
 	ev->no_mm = ephmap_stat_sum(EPHMAP_STAT_FALLBACK_NO_MM);
 	ev->context = ephmap_stat_sum(EPHMAP_STAT_FALLBACK_CONTEXT);
@@ -156,6 +158,7 @@ static unsigned long ephmap_test_this_cpu_stat(enum ephmap_stat_item item)
 static void ephmap_test_read_this_cpu_events(struct ephmap_test_events *ev)
 {
 	ev->map = ephmap_test_this_cpu_event(EPHMAP_MAP);
+	ev->fallback = ephmap_test_this_cpu_event(EPHMAP_FALLBACK);
 	ev->map_pmd = ephmap_test_this_cpu_stat(EPHMAP_STAT_MAP_PMD);
 	ev->no_mm = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_NO_MM);
 	ev->context = ephmap_test_this_cpu_stat(EPHMAP_STAT_FALLBACK_CONTEXT);
@@ -185,6 +188,7 @@ static unsigned long ephmap_test_this_cpu_flushes(void)
 /* Expect no mapping to have fallen back or been refused. */
 #define EPHMAP_EXPECT_NO_FALLBACK(test, before, after)				\
 	do {									\
+		EPHMAP_EXPECT_EVENTS(test, before, after, fallback, 0);	\
 		EPHMAP_EXPECT_EVENTS(test, before, after, no_mm, 0);		\
 		EPHMAP_EXPECT_EVENTS(test, before, after, context, 0);		\
 		EPHMAP_EXPECT_EVENTS(test, before, after, nesting, 0);		\
@@ -875,14 +879,14 @@ static void ephmap_test_other_mm_has_no_translation(struct kunit *test)
 	own = ephmap_test_translates(tm->mm, (unsigned long)addr, &own_pfn);
 	other_pte = ephmap_test_translates(other, (unsigned long)addr, &pfn);
 	other_entry = ephmap_test_entry(other, (unsigned long)addr);
-	init_pte = ephmap_test_translates(&init_mm, (unsigned long)addr, &pfn);
+	init_pte = ephmap_test_translates(NULL, (unsigned long)addr, &pfn);
 	if (huge) {
 		whole = ephmap_map_whole_folio(huge);
 		pmd_own = ephmap_test_translates(tm->mm, (unsigned long)whole,
 						 &pmd_pfn);
 		other_pmd = ephmap_test_translates(other, (unsigned long)whole,
 						   &pfn) ||
-			    ephmap_test_translates(&init_mm,
+			    ephmap_test_translates(NULL,
 						   (unsigned long)whole, &pfn);
 		ephmap_unmap(whole);
 	}
@@ -1927,8 +1931,10 @@ static void ephmap_test_kthreads_get_direct_map(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ephmap_test_has_pattern(folio, 71));
 	EPHMAP_EXPECT_EVENTS(test, before, mid, no_mm, 1);
 	EPHMAP_EXPECT_EVENTS(test, before, mid, context, 0);
+	EPHMAP_EXPECT_EVENTS(test, before, mid, fallback, 1);
 	EPHMAP_EXPECT_EVENTS(test, mid, after, context, 1);
 	EPHMAP_EXPECT_EVENTS(test, mid, after, no_mm, 0);
+	EPHMAP_EXPECT_EVENTS(test, mid, after, fallback, 1);
 	EPHMAP_EXPECT_EVENTS(test, before, after, map, 0);
 	EPHMAP_EXPECT_EVENTS(test, before, after, misuse, 0);
 	/* The borrowed mm never mapped: no page table for it. */
