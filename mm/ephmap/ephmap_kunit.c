@@ -412,6 +412,24 @@ static void ephmap_test_require_window(struct kunit *test)
 
 /* ---- Helper threads ---------------------------------------------------- */
 
+/*
+ * Whether @cpu runs @mm (is in its mm_cpumask), waiting up to a second:
+ * a CPU that runs the mm leaves the mask for a moment when a kernel
+ * thread preempts it and a flush reaches it meanwhile (it then switches
+ * to init_mm), and is back when the mm's task runs again.
+ */
+static bool ephmap_test_cpu_runs_mm(struct mm_struct *mm, unsigned int cpu)
+{
+	unsigned long end = jiffies + HZ;
+
+	while (!cpumask_test_cpu(cpu, mm_cpumask(mm))) {
+		if (time_after(jiffies, end))
+			return false;
+		cond_resched();
+	}
+	return true;
+}
+
 /* Spin, interrupts on, until @flag is set; false on timeout. */
 static bool ephmap_test_spin_until(atomic_t *flag, unsigned long timeout)
 {
@@ -1156,7 +1174,7 @@ static void ephmap_test_steady_state_with_a_second_cpu(struct kunit *test)
 	ephmap_test_cycle(folio, 13, EPHMAP_TEST_CYCLES, &c);
 	/* Read before any drain: the releases counted are the work's own. */
 	ephmap_test_read_events(&after);
-	b_in_mask = cpumask_test_cpu(other, mm_cpumask(tm->mm));
+	b_in_mask = ephmap_test_cpu_runs_mm(tm->mm, other);
 	if (started)
 		ephmap_test_cross_read_then_drain(test, &s);
 
@@ -1355,7 +1373,7 @@ static void ephmap_test_tlb_round(struct kunit *test, struct mm_struct *mm,
 		truncated = !folio->mapping;
 		ref_truncated = folio_ref_count(folio);
 	}
-	b_in_mask = cpumask_test_cpu(cpu_b, mm_cpumask(mm));
+	b_in_mask = ephmap_test_cpu_runs_mm(mm, cpu_b);
 	ephmap_test_read_events(&before);
 	ephmap_drain_all();
 	ephmap_test_read_events(&after);
