@@ -145,3 +145,24 @@ check_series_new_files() {
 			die "patches/series lists $f, which is not a new file of the overlay"
 	done
 }
+
+# Feeds the KTAP output in LOG to the kunit.py of kernel tree TREE, writes
+# its report to REPORT and prints its "Testing complete" line, or nothing.
+kunit_summary() { # tree log report
+	python3 "$1/tools/testing/kunit/kunit.py" parse "$2" >"$3" 2>&1 || true
+	grep 'Testing complete' "$3" | tail -n1 || true
+}
+
+# Sets k_passed, k_failed, k_skipped, k_crashed and k_errors from such a
+# line (kunit.py prints only the counts that are not 0); false if the line
+# is empty or no test ran.
+kunit_counts() { # summary
+	local what n
+	if [ -z "$1" ] || echo "$1" | grep -q 'Ran 0 tests'; then
+		return 1
+	fi
+	for what in passed failed skipped crashed errors; do
+		n=$(echo "$1" | sed -n "s/.*$what: \([0-9]*\).*/\1/p")
+		eval "k_$what=\${n:-0}"
+	done
+}
